@@ -1,0 +1,34 @@
+"""Liveness and readiness probes.
+
+`/healthz` says the process answers HTTP; `/readyz` says it should receive traffic: from the
+end of start-up until shutdown begins. Orchestrators restart on the first and route on the
+second.
+"""
+
+from typing import Literal
+
+from fastapi import APIRouter, Request, Response, status
+from pydantic import BaseModel
+
+router = APIRouter(tags=["health"])
+
+
+class Health(BaseModel):
+    status: Literal["ok"] = "ok"
+
+
+class Readiness(BaseModel):
+    status: Literal["ready", "not_ready"]
+
+
+@router.get("/healthz")
+async def healthz() -> Health:
+    return Health()
+
+
+@router.get("/readyz", responses={503: {"model": Readiness}})
+async def readyz(request: Request, response: Response) -> Readiness:
+    if getattr(request.app.state, "ready", False):
+        return Readiness(status="ready")
+    response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    return Readiness(status="not_ready")

@@ -1,0 +1,1 @@
+"""The WebSocket endpoint, its message contract and the connection manager."""

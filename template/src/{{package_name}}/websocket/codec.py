@@ -1,0 +1,66 @@
+"""Text frames to client messages and server messages to text frames.
+
+Parsing runs Pydantic's JSON validation directly on the raw text (no `json.loads` first): one
+pass in Rust that also bounds nesting depth and number size, so hostile JSON becomes an error
+reply rather than a crash. Nothing here touches a socket.
+"""
+
+from typing import Final
+
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+from pydantic_core import ErrorDetails
+
+from .errors import ErrorCode, ProtocolError
+from .models import ClientMessage, Error, ErrorPayload, MessageId, ServerMessage
+
+_client_messages: Final = TypeAdapter[ClientMessage](ClientMessage)
+
+
+class _FrameId(BaseModel):
+    """Only the `id` of a frame, read when the full message was refused, to set `ref`."""
+
+    model_config = ConfigDict(extra="ignore")
+    id: MessageId | None = None
+
+
+def decode(text: str) -> ClientMessage:
+    """Parse one text frame, or raise `ProtocolError` saying what is wrong with it."""
+    try:
+        return _client_messages.validate_json(text)
+    except ValidationError as error:
+        raise _protocol_error(error.errors(include_url=False, include_input=False)[0]) from None
+
+
+def frame_id(text: str) -> str | None:
+    """The valid `id` of a refused frame, if it has one."""
+    try:
+        return _FrameId.model_validate_json(text).id
+    except ValidationError:
+        return None
+
+
+def encode(message: ServerMessage) -> str:
+    """Serialize a server message; `ref` is left out unless it is set."""
+    return message.model_dump_json(exclude_none=True)
+
+
+def error_message(code: ErrorCode, message: str, ref: str | None = None) -> Error:
+    """Build the `error` reply for a refused frame."""
+    return Error(payload=ErrorPayload(code=code, message=message), ref=ref)
+
+
+def _protocol_error(detail: ErrorDetails) -> ProtocolError:
+    kind = detail["type"]
+    if kind == "json_invalid":
+        reason = detail.get("ctx", {}).get("error", "malformed JSON")
+        return ProtocolError(ErrorCode.INVALID_JSON, f"invalid JSON: {reason}")
+    if kind == "dict_type":
+        return ProtocolError(ErrorCode.INVALID_MESSAGE, "a frame must be a JSON object")
+    if kind == "union_tag_not_found":
+        return ProtocolError(ErrorCode.INVALID_MESSAGE, "type: field required")
+    if kind == "union_tag_invalid":
+        expected = detail.get("ctx", {}).get("expected_tags", "")
+        return ProtocolError(ErrorCode.UNKNOWN_TYPE, f"unknown message type; expected {expected}")
+    # The first element of loc is the union tag (the message type); the rest is the field.
+    field = ".".join(str(part) for part in detail["loc"][1:]) or "message"
+    return ProtocolError(ErrorCode.INVALID_MESSAGE, f"{field}: {detail['msg']}")

@@ -1,0 +1,82 @@
+"""validate → dispatch → respond, for one text frame.
+
+Handlers are registered by message model and receive a typed message plus a small context:
+the connection's id and the manager's room operations. They never see a socket, so they are
+tested as plain async functions.
+"""
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
+
+from pydantic import BaseModel
+
+from .codec import decode, error_message, frame_id
+from .errors import ErrorCode, ProtocolError
+from .models import ServerMessage
+
+
+class Rooms(Protocol):
+    """The part of the connection manager a handler may use."""
+
+    def join(self, connection_id: str, room: str) -> None: ...
+    def leave(self, connection_id: str, room: str) -> None: ...
+    def is_member(self, connection_id: str, room: str) -> bool: ...
+    async def broadcast(self, room: str, message: ServerMessage) -> int: ...
+
+
+@dataclass(frozen=True, slots=True)
+class HandlerContext:
+    """What a handler knows about the connection whose frame it handles."""
+
+    connection_id: str
+    rooms: Rooms
+
+
+Reply = Awaitable[ServerMessage | None]
+HandlerT = TypeVar("HandlerT", bound=Callable[[Any, HandlerContext], Reply])
+
+
+class HandlerRegistry:
+    """Maps each client message model to the one function that handles it."""
+
+    def __init__(self) -> None:
+        self._handlers: dict[type[BaseModel], Callable[[Any, HandlerContext], Reply]] = {}
+
+    def on(self, message_type: type[BaseModel]) -> Callable[[HandlerT], HandlerT]:
+        """Register the decorated function as the handler of `message_type`."""
+
+        def register(handler: HandlerT) -> HandlerT:
+            if message_type in self._handlers:
+                problem = f"{message_type.__name__} already has a handler"
+                raise ValueError(problem)
+            self._handlers[message_type] = handler
+            return handler
+
+        return register
+
+    @property
+    def message_types(self) -> frozenset[type[BaseModel]]:
+        """Every message model that has a handler."""
+        return frozenset(self._handlers)
+
+    async def respond(self, text: str, context: HandlerContext) -> ServerMessage | None:
+        """Handle one text frame; return the direct reply, if any, with `ref` set.
+
+        A refused frame yields an `error` reply; the connection goes on either way.
+        """
+        try:
+            message = decode(text)
+        except ProtocolError as error:
+            return error_message(error.code, error.message, frame_id(text))
+        handler = self._handlers.get(type(message))
+        if handler is None:  # a model added to the union without a handler
+            problem = f"no handler for {message.type!r}"
+            return error_message(ErrorCode.UNKNOWN_TYPE, problem, message.id)
+        try:
+            reply = await handler(message, context)
+        except ProtocolError as error:
+            return error_message(error.code, error.message, message.id)
+        if reply is None or message.id is None:
+            return reply
+        return reply.model_copy(update={"ref": message.id})

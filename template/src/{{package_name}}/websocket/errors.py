@@ -1,0 +1,44 @@
+"""Error codes sent in `error` messages, and the close codes the service uses.
+
+An error message answers one bad frame and the connection lives on; a close code ends the
+connection. Every code here is documented in docs/protocol.md.
+"""
+
+from enum import IntEnum, StrEnum
+
+
+class ErrorCode(StrEnum):
+    """The `payload.code` of an `error` message."""
+
+    INVALID_JSON = "invalid_json"
+    """The text frame is not valid JSON (including JSON nested too deeply or numbers too large)."""
+    INVALID_MESSAGE = "invalid_message"
+    """Valid JSON that breaks the message contract; the message names the failing field."""
+    UNKNOWN_TYPE = "unknown_type"
+    """`type` names no message the service knows."""
+    NOT_IN_ROOM = "not_in_room"
+    """A `chat` to a room the connection has not joined."""
+    UNSUPPORTED_FRAME = "unsupported_frame"
+    """A binary frame: the protocol is JSON in text frames only."""
+
+
+class CloseCode(IntEnum):
+    """RFC 6455 close codes, each used for one reason only."""
+
+    NORMAL = 1000
+    """The conversation is over (a client asked to close)."""
+    GOING_AWAY = 1001
+    """The server is shutting down."""
+    MESSAGE_TOO_BIG = 1009
+    """A message exceeded `MAX_MESSAGE_BYTES`. Answering with an error instead would mean
+    reading and buffering the whole oversized message, which is the cost the limit exists to
+    refuse, so the connection ends."""
+
+
+class ProtocolError(Exception):
+    """A frame the service refuses; the receive loop turns it into an `error` message."""
+
+    def __init__(self, code: ErrorCode, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message

@@ -1,0 +1,88 @@
+"""The named option sets every check of a generated project runs over.
+
+Each set is a group of answers given to `copier copy`, plus the values Copier should derive
+from them. A feature that adds a question adds the sets that exercise it here.
+"""
+
+from dataclasses import dataclass, field
+
+import pytest
+
+
+@dataclass(frozen=True)
+class OptionSet:
+    name: str
+    answers: dict[str, str] = field(default_factory=dict)
+    derived: dict[str, str] = field(default_factory=dict)
+    """Answers left to their defaults, with the value the defaults must produce."""
+
+    @property
+    def python_version(self) -> str:
+        return self.answers.get("python_version", "3.11")
+
+    @property
+    def package_name(self) -> str:
+        return self.answers.get("package_name") or self.derived["package_name"]
+
+    @property
+    def ci(self) -> str:
+        return self.answers.get("ci", "github")
+
+
+OPTION_SETS = (
+    OptionSet(
+        "defaults",
+        derived={
+            "project_slug": "realtime-service",
+            "package_name": "realtime_service",
+            "env_prefix": "REALTIME_SERVICE_",
+        },
+    ),
+    OptionSet(
+        "py311-no-ci",
+        answers={"project_name": "Lobby", "python_version": "3.11", "ci": "none"},
+        derived={"project_slug": "lobby", "package_name": "lobby", "env_prefix": "LOBBY_"},
+    ),
+    OptionSet(
+        "py313-proprietary",
+        answers={"project_name": "Live Board", "python_version": "3.13", "license": "proprietary"},
+        derived={"project_slug": "live-board", "package_name": "live_board"},
+    ),
+    OptionSet(
+        "unicode-name",
+        answers={
+            "project_name": "Ünïcode Café Chat Ωmega",
+            "python_version": "3.12",
+            "license": "Apache-2.0",
+        },
+        derived={
+            "project_slug": "unicode-cafe-chat-mega",
+            "package_name": "unicode_cafe_chat_mega",
+            "env_prefix": "UNICODE_CAFE_CHAT_MEGA_",
+        },
+    ),
+    OptionSet(
+        "custom-names",
+        answers={
+            "project_name": "Trading Floor",
+            "project_slug": "trading-floor-feed",
+            "package_name": "floor_feed",
+            "env_prefix": "FEED_",
+            "author_name": "Floor Team",
+            "author_email": "floor@example.org",
+        },
+    ),
+)
+
+
+def option_set_params() -> list[object]:
+    """Option sets as pytest parameters, each pinned to one xdist worker so that a generated
+    project and its environment are built once and reused by every check of that set."""
+    return [
+        pytest.param(option_set, id=option_set.name, marks=pytest.mark.xdist_group(option_set.name))
+        for option_set in OPTION_SETS
+    ]
+
+
+def by_name(name: str) -> OptionSet:
+    return next(option_set for option_set in OPTION_SETS if option_set.name == name)

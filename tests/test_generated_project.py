@@ -1,0 +1,92 @@
+"""Every option set renders a complete project that passes its own checks."""
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from .conftest import Projects
+from .option_sets import OptionSet, option_set_params
+from .support import check_succeeds, render, run, tool_path
+
+UNRENDERED_JINJA = re.compile(r"(?<!\$)\{\{|\{%|%\}|\{#|#\}")
+"""Jinja delimiters; `${{` is GitHub Actions' own expression syntax and is allowed."""
+
+PROJECT_CHECKS = {
+    "ruff-check": ["ruff", "check", "--no-cache"],
+    "ruff-format": ["ruff", "format", "--check", "--no-cache"],
+    "mypy-strict": ["mypy", "--strict", "--cache-dir", "/dev/null"],
+    "pytest": ["python", "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+}
+
+
+TOOL_OUTPUT = {".git", "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache", "uv.lock"}
+"""What git, uv and the checks write into a project; not part of what Copier rendered."""
+
+
+def project_files(root: Path) -> list[Path]:
+    return sorted(
+        path
+        for path in root.rglob("*")
+        if path.is_file() and TOOL_OUTPUT.isdisjoint(path.relative_to(root).parts)
+    )
+
+
+@pytest.mark.parametrize("option_set", option_set_params())
+def test_no_unrendered_jinja_is_left(projects: Projects, option_set: OptionSet) -> None:
+    root = projects.rendered(option_set).path
+    leftovers = [
+        f"{path.relative_to(root)}:{number}: {line.strip()}"
+        for path in project_files(root)
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if UNRENDERED_JINJA.search(line)
+    ]
+    leftovers += [str(path) for path in project_files(root) if UNRENDERED_JINJA.search(str(path))]
+    assert leftovers == []
+
+
+@pytest.mark.parametrize("option_set", option_set_params())
+def test_expected_files_are_rendered(projects: Projects, option_set: OptionSet) -> None:
+    root = projects.rendered(option_set).path
+    package = root / "src" / option_set.package_name
+    for relative in ("__init__.py", "__main__.py", "main.py", "config.py", "py.typed"):
+        assert (package / relative).is_file(), relative
+    for relative in ("models.py", "handlers.py", "manager.py", "router.py"):
+        assert (package / "websocket" / relative).is_file(), relative
+    assert (root / "docs" / "protocol.md").is_file()
+    workflow = root / ".github" / "workflows" / "ci.yml"
+    assert workflow.is_file() == (option_set.ci == "github")
+    assert not (root / ".github").exists() or option_set.ci == "github"
+
+
+@pytest.mark.parametrize("option_set", option_set_params())
+def test_answers_file_records_answers_and_round_trips(
+    projects: Projects, option_set: OptionSet, tmp_path: Path
+) -> None:
+    root = projects.rendered(option_set).path
+    recorded = yaml.safe_load((root / ".copier-answers.yml").read_text())
+    assert {key: recorded[key] for key in option_set.answers} == option_set.answers
+    assert {key: recorded[key] for key in option_set.derived} == option_set.derived
+    assert recorded["_src_path"]
+
+    answers = {key: str(value) for key, value in recorded.items() if not key.startswith("_")}
+    again = render(projects.source, tmp_path / "again", answers, skip_tasks=True)
+    first = {path.relative_to(root): path.read_bytes() for path in project_files(root)}
+    second = {path.relative_to(again): path.read_bytes() for path in project_files(again)}
+    assert second == first, "rendering the recorded answers again gives the same project"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("check", PROJECT_CHECKS)
+@pytest.mark.parametrize("option_set", option_set_params())
+def test_generated_project_passes_its_own_check(
+    projects: Projects, option_set: OptionSet, check: str
+) -> None:
+    project = projects.installed(option_set)
+    assert project.bin_dir is not None
+    result = run(PROJECT_CHECKS[check], project.path, tool_path(project.bin_dir))
+    check_succeeds(result)
+    if check == "pytest":
+        assert re.search(r"\d+ passed", result.stdout), result.stdout
+        assert "skipped" not in result.stdout, "every generated test runs in every option set"
