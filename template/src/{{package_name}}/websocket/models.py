@@ -91,8 +91,14 @@ ClientMessage = Annotated[
 
 
 class ServerMessage(_ServerModel):
-    """Base of every server message; `ref` echoes the `id` of the frame a reply answers."""
+    """Base of every server message; `ref` echoes the `id` of the frame a reply answers.
 
+    `type` and `payload` are declared here, and narrowed by each subclass, so that every
+    message serializes in the order type, payload, ref.
+    """
+
+    type: str
+    payload: BaseModel
     ref: str | None = None
 
 
