@@ -5,6 +5,7 @@ the connection's id and the manager's room operations. They never see a socket, 
 tested as plain async functions.
 """
 
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
@@ -14,6 +15,8 @@ from pydantic import BaseModel
 from .codec import decode, error_message, frame_id
 from .errors import ErrorCode, ProtocolError
 from .models import ServerMessage
+
+logger = logging.getLogger(__name__)
 
 
 class Rooms(Protocol):
@@ -63,7 +66,8 @@ class HandlerRegistry:
     async def respond(self, text: str, context: HandlerContext) -> ServerMessage | None:
         """Handle one text frame; return the direct reply, if any, with `ref` set.
 
-        A refused frame yields an `error` reply; the connection goes on either way.
+        A refused frame yields an `error` reply, and so does a handler that fails with an
+        unexpected exception (logged with its traceback); the connection goes on either way.
         """
         try:
             message = decode(text)
@@ -77,6 +81,10 @@ class HandlerRegistry:
             reply = await handler(message, context)
         except ProtocolError as error:
             return error_message(error.code, error.message, message.id)
+        except Exception:
+            # A bug in one handler must not cost the client its connection and rooms.
+            logger.exception("handler for %r failed", message.type)
+            return error_message(ErrorCode.INTERNAL_ERROR, "internal error", message.id)
         if reply is None or message.id is None:
             return reply
         return reply.model_copy(update={"ref": message.id})

@@ -20,6 +20,8 @@ class ErrorCode(StrEnum):
     """A `chat` to a room the connection has not joined."""
     UNSUPPORTED_FRAME = "unsupported_frame"
     """A binary frame: the protocol is JSON in text frames only."""
+    INTERNAL_ERROR = "internal_error"
+    """A handler failed unexpectedly (a bug); the server logged it, the connection goes on."""
 
 
 class CloseCode(IntEnum):

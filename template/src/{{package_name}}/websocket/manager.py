@@ -49,7 +49,7 @@ class ConnectionManager:
         """Track an accepted socket under a new, unguessable connection id."""
         connection = Connection(secrets.token_urlsafe(12), socket)
         self._connections[connection.id] = connection
-        logger.info("connection opened", extra={"connection_id": connection.id})
+        logger.info("connection %s opened", connection.id)
         return connection
 
     def remove(self, connection_id: str) -> None:
@@ -59,7 +59,7 @@ class ConnectionManager:
             return
         for room in tuple(connection.rooms):
             self.leave(connection_id, room)
-        logger.info("connection closed", extra={"connection_id": connection_id})
+        logger.info("connection %s closed", connection_id)
 
     async def close_all(self, code: int, reason: str) -> None:
         """Close every connection (at shutdown); the routers' `finally` blocks remove them."""
@@ -129,7 +129,7 @@ async def _deliver(connections: Iterable[Connection], text: str) -> None:
         try:
             await connection.socket.send_text(text)
         except (OSError, RuntimeError, WebSocketDisconnect):
-            logger.debug("write to a closing connection", extra={"connection_id": connection.id})
+            logger.debug("write to closing connection %s failed", connection.id)
 
 
 async def _quietly_close(socket: ClientSocket, code: int, reason: str) -> None:
