@@ -13,6 +13,12 @@ from uv import find_uv_bin
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 COMMAND_TIMEOUT = 900
+LINT_CHECKS = {
+    "ruff-check": ["ruff", "check", "--no-cache"],
+    "ruff-format": ["ruff", "format", "--check", "--no-cache"],
+    "mypy-strict": ["mypy", "--strict", "--cache-dir", "/dev/null"],
+}
+"""The static checks a generated project and the template repository are both held to."""
 _IGNORED = shutil.ignore_patterns(".git", ".venv", "__pycache__", "*_cache", "uv.lock")
 
 
@@ -131,3 +137,10 @@ def build_environment(project: Path, python: str, environment: Path) -> Path:
 def tool_path(bin_dir: Path) -> dict[str, str]:
     """`tool_env` with the project's environment first on PATH, as if it were activated."""
     return tool_env(PATH=f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
+
+
+def git(cwd: Path, *args: str) -> str:
+    """Run git in `cwd` and return its output; a failing git command fails the test."""
+    return subprocess.run(
+        ["git", *args], cwd=cwd, capture_output=True, text=True, check=True
+    ).stdout.strip()

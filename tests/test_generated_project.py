@@ -8,15 +8,12 @@ import yaml
 
 from .conftest import Projects
 from .option_sets import OptionSet, option_set_params
-from .support import check_succeeds, render, run, tool_path
+from .support import LINT_CHECKS, check_succeeds, render, run, tool_path
 
 UNRENDERED_JINJA = re.compile(r"(?<!\$)\{\{|\{%|%\}|\{#|#\}")
 """Jinja delimiters; `${{` is GitHub Actions' own expression syntax and is allowed."""
 
-PROJECT_CHECKS = {
-    "ruff-check": ["ruff", "check", "--no-cache"],
-    "ruff-format": ["ruff", "format", "--check", "--no-cache"],
-    "mypy-strict": ["mypy", "--strict", "--cache-dir", "/dev/null"],
+PROJECT_CHECKS = LINT_CHECKS | {
     "pytest": ["python", "-m", "pytest", "-q", "-p", "no:cacheprovider"],
 }
 

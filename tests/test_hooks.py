@@ -1,17 +1,12 @@
 """The scripts Copier runs as tasks."""
 
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from hooks.init_git import FIRST_COMMIT_MESSAGE, initialise, inside_work_tree, main
 
-
-def git(cwd: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", *args], cwd=cwd, capture_output=True, text=True, check=True
-    ).stdout.strip()
+from .support import git
 
 
 @pytest.fixture

@@ -4,18 +4,12 @@ import sys
 
 import pytest
 
-from .support import REPO_ROOT, check_succeeds, run
-
-OWN_CHECKS = {
-    "ruff-check": ["ruff", "check", "--no-cache"],
-    "ruff-format": ["ruff", "format", "--check", "--no-cache"],
-    "mypy-strict": ["mypy", "--strict", "--cache-dir", "/dev/null"],
-}
+from .support import LINT_CHECKS, REPO_ROOT, check_succeeds, run
 
 
-@pytest.mark.parametrize("check", OWN_CHECKS)
+@pytest.mark.parametrize("check", LINT_CHECKS)
 def test_template_repository_passes_its_own_check(check: str) -> None:
-    check_succeeds(run([sys.executable, "-m", *OWN_CHECKS[check]], REPO_ROOT))
+    check_succeeds(run([sys.executable, "-m", *LINT_CHECKS[check]], REPO_ROOT))
 
 
 def test_no_lock_file_is_tracked() -> None:

@@ -8,7 +8,6 @@ version and updates the project.
 import json
 import re
 import shutil
-import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,16 +17,18 @@ import yaml
 from copier import run_update
 
 from .option_sets import by_name
-from .support import REPO_ROOT, build_environment, check_succeeds, render, require_python, run
+from .support import (
+    REPO_ROOT,
+    build_environment,
+    check_succeeds,
+    git,
+    render,
+    require_python,
+    run,
+)
 
 README_LINE = "## Run\n"
 NEW_FILE = Path("template/docs/operations.md")
-
-
-def git(cwd: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", *args], cwd=cwd, capture_output=True, text=True, check=True
-    ).stdout.strip()
 
 
 def released_version() -> str:

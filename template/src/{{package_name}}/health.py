@@ -28,7 +28,7 @@ async def healthz() -> Health:
 
 @router.get("/readyz", responses={503: {"model": Readiness}})
 async def readyz(request: Request, response: Response) -> Readiness:
-    if getattr(request.app.state, "ready", False):
+    if request.app.state.ready:
         return Readiness(status="ready")
     response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     return Readiness(status="not_ready")

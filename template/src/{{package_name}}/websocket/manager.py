@@ -102,7 +102,7 @@ class ConnectionManager:
     # ── Delivery ────────────────────────────────────────────────────────────────────────────
 
     async def send(self, connection_id: str, message: ServerMessage) -> None:
-        """Send one message to one connection, if it is still there."""
+        """Send one message to one connection, if it is still there (replies and the welcome)."""
         connection = self._connections.get(connection_id)
         if connection is not None:
             await _deliver((connection,), encode(message))
