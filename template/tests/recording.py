@@ -1,11 +1,12 @@
-"""A stand-in socket that records what the manager writes to it."""
+"""Stand-in sockets that record what a connection writes to them."""
 
+import asyncio
 import json
 from typing import Any
 
 
 class RecordingSocket:
-    """Satisfies the manager's `ClientSocket` protocol and keeps every frame and the close."""
+    """Satisfies the `ClientSocket` protocol and keeps every frame and the close."""
 
     def __init__(self) -> None:
         self.sent: list[str] = []
@@ -26,3 +27,25 @@ class BrokenSocket(RecordingSocket):
 
     async def send_text(self, data: str) -> None:
         raise RuntimeError("the client has gone")
+
+
+class StalledSocket(RecordingSocket):
+    """A client that stopped reading: every write, the close frame's included, waits forever
+    (as a write waits on a full TCP window)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.attempts = 0
+
+    async def send_text(self, data: str) -> None:
+        self.attempts += 1
+        await asyncio.Event().wait()
+
+    async def close(self, code: int = 1000, reason: str | None = None) -> None:
+        await asyncio.Event().wait()
+
+
+async def settle() -> None:
+    """Let every ready task run until none is left to wake (writers drain their queues)."""
+    for _ in range(20):
+        await asyncio.sleep(0)

@@ -25,7 +25,7 @@ class Rooms(Protocol):
     def join(self, connection_id: str, room: str) -> None: ...
     def leave(self, connection_id: str, room: str) -> None: ...
     def is_member(self, connection_id: str, room: str) -> bool: ...
-    async def broadcast(self, room: str, message: ServerMessage) -> int: ...
+    def broadcast(self, room: str, message: ServerMessage) -> int: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,14 +37,15 @@ class HandlerContext:
 
 
 Reply = Awaitable[ServerMessage | None]
-HandlerT = TypeVar("HandlerT", bound=Callable[[Any, HandlerContext], Reply])
+Handler = Callable[[Any, HandlerContext], Reply]
+HandlerT = TypeVar("HandlerT", bound=Handler)
 
 
 class HandlerRegistry:
     """Maps each client message model to the one function that handles it."""
 
     def __init__(self) -> None:
-        self._handlers: dict[type[BaseModel], Callable[[Any, HandlerContext], Reply]] = {}
+        self._handlers: dict[type[BaseModel], Handler] = {}
 
     def on(self, message_type: type[BaseModel]) -> Callable[[HandlerT], HandlerT]:
         """Register the decorated function as the handler of `message_type`."""

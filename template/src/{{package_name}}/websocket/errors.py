@@ -30,11 +30,25 @@ class CloseCode(IntEnum):
     NORMAL = 1000
     """The conversation is over (a client asked to close)."""
     GOING_AWAY = 1001
-    """The server is shutting down."""
+    """The server is shutting down (reason `SHUTTING_DOWN`), or the connection sent nothing
+    for `IDLE_TIMEOUT` seconds (reason `IDLE`)."""
     MESSAGE_TOO_BIG = 1009
     """A message exceeded `MAX_MESSAGE_BYTES`. Answering with an error instead would mean
     reading and buffering the whole oversized message, which is the cost the limit exists to
     refuse, so the connection ends."""
+    SERVICE_RESTART = 1012
+    """Sent by uvicorn itself, only to a connection still open when the graceful shutdown's
+    time is up; the service's own shutdown closes with 1001 first."""
+    TRY_AGAIN_LATER = 1013
+    """The client read too slowly: its send queue filled up (reason `SLOW_CONSUMER`)."""
+
+
+SHUTTING_DOWN = "server shutting down"
+"""Close reason with 1001 when the service stops."""
+IDLE = "idle timeout"
+"""Close reason with 1001 when a connection stayed silent for `IDLE_TIMEOUT` seconds."""
+SLOW_CONSUMER = "slow consumer"
+"""Close reason with 1013 when a connection's send queue is full."""
 
 
 class ProtocolError(Exception):

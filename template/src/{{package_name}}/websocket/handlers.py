@@ -53,4 +53,4 @@ async def chat(message: ChatMessage, context: HandlerContext) -> None:
             room=room, text=message.payload.text, sender=context.connection_id
         )
     )
-    await context.rooms.broadcast(room, broadcast)
+    context.rooms.broadcast(room, broadcast)

@@ -1,75 +1,118 @@
-"""The connection manager: the only place that holds sockets and rooms.
+"""The connection manager: the only place that holds connections and rooms.
 
 The router adds a connection after accepting it and removes it in `finally`, whatever ended
 the connection; removal takes the connection out of every room and drops rooms left empty.
 Handlers reach rooms through the `Rooms` protocol and never see a socket.
+
+Delivery never waits on a client. A message is serialized once and the same string is queued
+on every recipient (see `connection.py`); a recipient whose queue is full is a slow consumer:
+it is closed with 1013 and leaves its rooms at once, so the rest of the room goes on unharmed.
 """
 
+import asyncio
 import logging
 import secrets
 from collections.abc import Iterable
-from typing import Protocol
-
-from starlette.websockets import WebSocketDisconnect
 
 from .codec import encode
+from .connection import ClientSocket, Connection, DropAfter, never_drop
+from .errors import IDLE, SLOW_CONSUMER, CloseCode
 from .models import ServerMessage
 
 logger = logging.getLogger(__name__)
 
-
-class ClientSocket(Protocol):
-    """What the manager needs of a socket; Starlette's `WebSocket` is one."""
-
-    async def send_text(self, data: str) -> None: ...
-    async def close(self, code: int = 1000, reason: str | None = None) -> None: ...
-
-
-class Connection:
-    """One accepted client: its id, its socket and the rooms it is in."""
-
-    __slots__ = ("id", "rooms", "socket")
-
-    def __init__(self, connection_id: str, socket: ClientSocket) -> None:
-        self.id = connection_id
-        self.socket = socket
-        self.rooms: set[str] = set()
+FORCE_WINDOW = 0.5
+"""Seconds at the end of a drain kept for dropping the connections that would not close."""
 
 
 class ConnectionManager:
     """Tracks connections and rooms, and delivers messages to them."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, send_queue_size: int, close_timeout: float) -> None:
+        self._send_queue_size = send_queue_size
+        self._close_timeout = close_timeout
         self._connections: dict[str, Connection] = {}
         self._rooms: dict[str, dict[str, Connection]] = {}
+        self._none_left = asyncio.Event()
+        self._none_left.set()
 
     # ── Lifecycle ───────────────────────────────────────────────────────────────────────────
 
-    def add(self, socket: ClientSocket) -> Connection:
+    def add(self, socket: ClientSocket, drop_after: DropAfter = never_drop) -> Connection:
         """Track an accepted socket under a new, unguessable connection id."""
-        connection = Connection(secrets.token_urlsafe(12), socket)
+        connection = Connection(
+            secrets.token_urlsafe(12),
+            socket,
+            queue_size=self._send_queue_size,
+            close_timeout=self._close_timeout,
+            drop_after=drop_after,
+        )
         self._connections[connection.id] = connection
+        self._none_left.clear()
         logger.info("connection %s opened", connection.id)
         return connection
 
-    def remove(self, connection_id: str) -> None:
-        """Forget a connection and take it out of every room; safe to call twice."""
-        connection = self._connections.pop(connection_id, None)
-        if connection is None:
+    async def remove(self, connection: Connection) -> None:
+        """Forget a connection whose receive loop has ended, and release its writer."""
+        self._leave_all(connection)
+        if self._connections.pop(connection.id, None) is None:
             return
-        for room in tuple(connection.rooms):
-            self.leave(connection_id, room)
-        logger.info("connection %s closed", connection_id)
+        if not self._connections:
+            self._none_left.set()
+        logger.info("connection %s closed", connection.id)
+        await connection.finish()
 
-    async def close_all(self, code: int, reason: str) -> None:
-        """Close every connection (at shutdown); the routers' `finally` blocks remove them."""
-        for connection in tuple(self._connections.values()):
-            await _quietly_close(connection.socket, code, reason)
+    def close_all(self, code: int, reason: str) -> None:
+        """Ask every connection to close once what is queued for it has been written."""
+        for connection in self._connections.values():
+            connection.close(code, reason)
+
+    async def drain(self, code: int, reason: str, grace: float) -> bool:
+        """Close every connection and wait, at most `grace` seconds, until none is left.
+
+        Connections that have not closed when little of the grace period is left (stalled
+        clients, stuck handlers) are dropped, so that their tasks end on their own before the
+        server has to cancel them. Returns whether every connection was gone in time.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + grace
+        self.close_all(code, reason)
+        if await self._none_left_within(grace - min(FORCE_WINDOW, grace / 2)):
+            return True
+        logger.warning("dropping %d connections that did not close", len(self._connections))
+        for connection in self._connections.values():
+            connection.drop()
+        return await self._none_left_within(deadline - loop.time())
+
+    async def _none_left_within(self, seconds: float) -> bool:
+        try:
+            await asyncio.wait_for(self._none_left.wait(), max(seconds, 0))
+        except TimeoutError:
+            return False
+        return True
+
+    async def close_idle(self, idle_timeout: float) -> None:
+        """Close, with 1001, every connection that has sent nothing for `idle_timeout` seconds.
+
+        Runs until cancelled. One sweep over all connections a few times per timeout costs
+        less than a timer rescheduled on every received message.
+        """
+        loop = asyncio.get_running_loop()
+        period = idle_timeout / 4
+        while True:
+            await asyncio.sleep(period)
+            deadline = loop.time() - idle_timeout
+            for connection in tuple(self._connections.values()):
+                if connection.last_received < deadline:
+                    logger.info("connection %s idle for %ss", connection.id, idle_timeout)
+                    connection.close(CloseCode.GOING_AWAY, IDLE)
 
     # ── Rooms ───────────────────────────────────────────────────────────────────────────────
 
     def join(self, connection_id: str, room: str) -> None:
         connection = self._connections[connection_id]
+        if connection.closing:
+            return  # on its way out: joining now would only have to be undone
         connection.rooms.add(room)
         self._rooms.setdefault(room, {})[connection_id] = connection
 
@@ -99,41 +142,46 @@ class ConnectionManager:
     def room_count(self) -> int:
         return len(self._rooms)
 
+    @property
+    def writer_count(self) -> int:
+        """Connections whose writer task is still running (for leak checks)."""
+        return sum(connection.writer_running for connection in self._connections.values())
+
     # ── Delivery ────────────────────────────────────────────────────────────────────────────
 
-    async def send(self, connection_id: str, message: ServerMessage) -> None:
-        """Send one message to one connection, if it is still there (replies and the welcome)."""
+    def send(self, connection_id: str, message: ServerMessage) -> None:
+        """Queue one message for one connection, if it is still there (replies, the welcome)."""
         connection = self._connections.get(connection_id)
         if connection is not None:
-            await _deliver((connection,), encode(message))
+            self._deliver((connection,), encode(message))
 
-    async def broadcast(self, room: str, message: ServerMessage) -> int:
-        """Send `message` to every member of `room`; return how many it was sent to.
+    def broadcast(self, room: str, message: ServerMessage) -> int:
+        """Queue `message` for every member of `room`; return how many it was queued for.
 
-        The message is serialized once and the same text goes to every member, so the cost
-        of a broadcast is one serialization plus one write per member.
+        The message is serialized once and the same string is queued for every member, so a
+        broadcast costs one serialization plus one append per member, and waits on nobody.
         """
-        members = tuple(self._rooms.get(room, {}).values())
-        if members:
-            await _deliver(members, encode(message))
-        return len(members)
+        members = self._rooms.get(room)
+        if not members:
+            return 0
+        recipients = tuple(members.values())
+        self._deliver(recipients, encode(message))
+        return len(recipients)
 
+    def _deliver(self, connections: Iterable[Connection], text: str) -> None:
+        for connection in connections:
+            if not connection.send(text):
+                self._drop_slow_consumer(connection)
 
-async def _deliver(connections: Iterable[Connection], text: str) -> None:
-    """Write `text` to each connection; one failed write never stops the others.
+    def _drop_slow_consumer(self, connection: Connection) -> None:
+        logger.warning(
+            "connection %s is a slow consumer (%d messages queued): closing it",
+            connection.id,
+            connection.queued,
+        )
+        self._leave_all(connection)
+        connection.abandon(CloseCode.TRY_AGAIN_LATER, SLOW_CONSUMER)
 
-    A write fails when its client has just gone; that connection's own receive loop sees the
-    disconnect and removes it, so here the failure is only logged.
-    """
-    for connection in connections:
-        try:
-            await connection.socket.send_text(text)
-        except (OSError, RuntimeError, WebSocketDisconnect):
-            logger.debug("write to closing connection %s failed", connection.id)
-
-
-async def _quietly_close(socket: ClientSocket, code: int, reason: str) -> None:
-    try:
-        await socket.close(code, reason)
-    except (OSError, RuntimeError, WebSocketDisconnect):
-        logger.debug("close of a connection already closed")
+    def _leave_all(self, connection: Connection) -> None:
+        for room in tuple(connection.rooms):
+            self.leave(connection.id, room)
