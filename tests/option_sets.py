@@ -75,12 +75,14 @@ OPTION_SETS = (
 )
 
 
-def option_set_params() -> list[object]:
-    """Option sets as pytest parameters, each pinned to one xdist worker so that a generated
-    project and its environment are built once and reused by every check of that set."""
+def option_set_params(*names: str) -> list[object]:
+    """Option sets (all, or those named) as pytest parameters, each pinned to one xdist worker
+    so that a generated project and its environment are built once and reused by every check
+    of that set."""
     return [
         pytest.param(option_set, id=option_set.name, marks=pytest.mark.xdist_group(option_set.name))
         for option_set in OPTION_SETS
+        if not names or option_set.name in names
     ]
 
 

@@ -88,3 +88,28 @@ def test_generated_project_passes_its_own_check(
     if check == "pytest":
         assert re.search(r"\d+ passed", result.stdout), result.stdout
         assert "skipped" not in result.stdout, "every generated test runs in every option set"
+
+
+BENCH_TABLES = (
+    "### Fan-out",
+    "### Deliveries per second",
+    "### Slow consumers",
+    "### Server memory per idle connection",
+)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("option_set", option_set_params("defaults", "custom-names"))
+def test_the_benchmark_runs_in_its_smoke_configuration(
+    projects: Projects, option_set: OptionSet
+) -> None:
+    """The shipped benchmark still runs end to end: every server, every scenario, every table.
+    Its figures are not checked; on a shared machine they prove nothing."""
+    project = projects.installed(option_set)
+    assert project.bin_dir is not None
+    result = run(["python", "-m", "bench", "--smoke"], project.path, tool_path(project.bin_dir))
+    check_succeeds(result)
+    for table in BENCH_TABLES:
+        assert table in result.stdout
+    for server in ("service", "textbook", "bare ASGI"):
+        assert result.stdout.count(f"| {server} |") >= 3, f"{server} is missing from a table"

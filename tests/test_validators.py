@@ -25,6 +25,8 @@ BAD_ANSWERS = [
     ({"package_name": "websockets"}, "would shadow the dependency"),
     ({"package_name": "redis"}, "would shadow the dependency"),
     ({"package_name": "pydantic"}, "would shadow the dependency"),
+    ({"package_name": "picows"}, "would shadow the dependency"),
+    ({"package_name": "bench"}, "taken by the generated project's own bench/ directory"),
     ({"description": "two\nlines"}, "description must be one line"),
     ({"author_name": ""}, "author_name must not be empty"),
     ({"author_name": "back\\slash"}, "author_name must not contain quotes"),

@@ -49,3 +49,37 @@ async def settle() -> None:
     """Let every ready task run until none is left to wake (writers drain their queues)."""
     for _ in range(20):
         await asyncio.sleep(0)
+
+
+class RecordingTransport:
+    """A lent transport (`ServerTransport`) that keeps every write; `pause()` makes it push
+    back, as a real transport does when the client's TCP window is full."""
+
+    raw_frames = True
+
+    def __init__(self) -> None:
+        self.written: list[bytes] = []
+        self.drops: list[float] = []
+        self._resumed = asyncio.Event()
+        self._resumed.set()
+
+    def pause(self) -> None:
+        self._resumed.clear()
+
+    def resume(self) -> None:
+        self._resumed.set()
+
+    def open(self) -> bool:
+        return True
+
+    def ready(self) -> bool:
+        return self._resumed.is_set()
+
+    async def wait_ready(self) -> None:
+        await self._resumed.wait()
+
+    def write(self, data: bytes) -> None:
+        self.written.append(data)
+
+    def drop_after(self, delay: float) -> None:
+        self.drops.append(delay)

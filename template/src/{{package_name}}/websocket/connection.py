@@ -1,42 +1,28 @@
 """One accepted client: its rooms, its bounded send queue and the one task that writes to it.
 
-Nothing outside this class writes to the socket. `send` only appends to the queue, so neither
-a broadcast nor the receive loop ever waits on a client; the writer task drains the queue,
-everything queued at once, and is the only coroutine that can be held up by a slow reader.
-When the queue is full the connection is beyond saving: `abandon` throws the queue away and
-closes it. A client that has stopped reading has a full TCP window and will never receive
-that close frame, so every close also arms a timer that drops the TCP connection itself
-(see `server.py`) once the close timeout has passed.
+Nothing outside this class writes to the client. `send` never waits: the message is written
+at once when the wire can take it without waiting (see `wire.py`), and otherwise appended to
+the queue, which the writer task drains, everything queued in one write. The writer is the
+only coroutine a slow reader can hold up. When the queue is full the connection is beyond
+saving: `abandon` throws the queue away and closes it. A client that has stopped reading has
+a full TCP window and will never receive that close frame, so every close also arms a timer
+that drops the TCP connection (see `server.py`) once the close timeout has passed.
 """
 
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
 
 from starlette.websockets import WebSocketDisconnect
+
+from .wire import Outgoing, Wire
 
 logger = logging.getLogger(__name__)
 
 CLIENT_GONE = (OSError, RuntimeError, WebSocketDisconnect)
 """What a write to a client that has just gone raises (uvicorn's `ClientDisconnected` is an
 `OSError`); its receive loop sees the disconnect and ends the connection."""
-
-DropAfter = Callable[[float], None]
-"""Asks the server to drop the TCP connection after a delay unless it has closed by then."""
-
-
-class ClientSocket(Protocol):
-    """What a connection needs of its socket; Starlette's `WebSocket` is one."""
-
-    async def send_text(self, data: str) -> None: ...
-    async def close(self, code: int = 1000, reason: str | None = None) -> None: ...
-
-
-def never_drop(_delay: float) -> None:
-    """The stand-in when the server cannot drop connections (an ASGI server other than ours)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,11 +36,9 @@ class Connection:
 
     __slots__ = (
         "_close_timeout",
-        "_drop_after",
         "_queue",
         "_queue_size",
-        "_socket",
-        "_wakeup",
+        "_wire",
         "_writer",
         "closing",
         "id",
@@ -63,25 +47,18 @@ class Connection:
     )
 
     def __init__(
-        self,
-        connection_id: str,
-        socket: ClientSocket,
-        *,
-        queue_size: int,
-        close_timeout: float,
-        drop_after: DropAfter = never_drop,
+        self, connection_id: str, wire: Wire, *, queue_size: int, close_timeout: float
     ) -> None:
         self.id = connection_id
         self.rooms: set[str] = set()
         self.closing = False
         self.last_received = asyncio.get_running_loop().time()
-        self._socket = socket
-        self._queue: deque[str | _Close] = deque()
+        self._wire = wire
+        self._queue: deque[Outgoing | _Close] = deque()
         self._queue_size = queue_size
         self._close_timeout = close_timeout
-        self._drop_after = drop_after
-        self._wakeup = asyncio.Event()
-        self._writer = asyncio.create_task(self._write(), name=f"writer {connection_id}")
+        self._writer: asyncio.Task[None] | None = None
+        """Runs only while something is queued: an idle or fast connection has no task."""
 
     @property
     def queued(self) -> int:
@@ -90,16 +67,17 @@ class Connection:
 
     @property
     def writer_running(self) -> bool:
-        return not self._writer.done()
+        return self._writer is not None and not self._writer.done()
 
-    def send(self, text: str) -> bool:
-        """Queue `text` for the client without waiting; False when the queue is full."""
+    def send(self, message: Outgoing) -> bool:
+        """Write or queue `message` without waiting; False when the queue is full."""
         if self.closing:
             return True  # closing already: the message is moot, and nobody is to blame
+        if not self._queue and self._wire.write_now(message):
+            return True
         if len(self._queue) >= self._queue_size:
             return False
-        self._queue.append(text)
-        self._wakeup.set()
+        self._enqueue(message)
         return True
 
     def close(self, code: int, reason: str) -> None:
@@ -108,9 +86,8 @@ class Connection:
         if self.closing:
             return
         self.closing = True
-        self._drop_after(self._close_timeout)
-        self._queue.append(_Close(code, reason))
-        self._wakeup.set()
+        self._wire.drop_after(self._close_timeout)
+        self._enqueue(_Close(code, reason))
 
     def abandon(self, code: int, reason: str) -> None:
         """Close at once, discarding the queue: the client cannot keep up.
@@ -121,17 +98,15 @@ class Connection:
         if self.closing:
             return
         self.closing = True
-        self._drop_after(self._close_timeout)
-        self._queue.clear()
-        self._writer.cancel()
-        self._writer = asyncio.create_task(self._send_close(_Close(code, reason)))
+        self._wire.drop_after(self._close_timeout)
+        self._stop_writer()
+        self._enqueue(_Close(code, reason))
 
     def drop(self) -> None:
         """Give up on the connection: discard the queue, stop the writer, reset the TCP link."""
         self.closing = True
-        self._queue.clear()
-        self._writer.cancel()
-        self._drop_after(0)
+        self._stop_writer()
+        self._wire.drop_after(0)
 
     async def finish(self) -> None:
         """Release the writer once the receive loop has ended.
@@ -140,32 +115,55 @@ class Connection:
         bounds; otherwise the client is gone and whatever is still queued is discarded.
         """
         if not self.closing:
-            self._queue.clear()
-            self._writer.cancel()
+            self._stop_writer()
+        writer = self._writer
+        if writer is None:
+            return
         try:
-            await asyncio.wait((self._writer,), timeout=self._close_timeout)
+            await asyncio.wait((writer,), timeout=self._close_timeout)
         finally:
-            self._writer.cancel()  # a no-op unless the wait timed out or was cancelled
+            writer.cancel()  # a no-op unless the wait timed out or was cancelled
+
+    def _enqueue(self, item: "Outgoing | _Close") -> None:
+        self._queue.append(item)
+        if self._writer is None:
+            self._writer = asyncio.create_task(self._write(), name=f"writer {self.id}")
+
+    def _stop_writer(self) -> None:
+        self._queue.clear()
+        if self._writer is not None:
+            self._writer.cancel()
+            self._writer = None
 
     async def _write(self) -> None:
         queue = self._queue
-        wakeup = self._wakeup
-        send_text = self._socket.send_text
         try:
-            while True:
-                while queue:
+            while queue:
+                # Wait before taking the batch: while messages are queued, `send` queues behind
+                # them instead of writing, so nothing overtakes them. A close waits in its own
+                # send, which the drop timer ends if the client never makes room for it.
+                if not isinstance(queue[0], _Close):
+                    await self._wire.wait_ready()
+                batch: list[Outgoing] = []
+                close: _Close | None = None
+                while queue and close is None:
                     item = queue.popleft()
                     if isinstance(item, _Close):
-                        await self._send_close(item)
-                        return
-                    await send_text(item)
-                wakeup.clear()
-                await wakeup.wait()
+                        close = item
+                    else:
+                        batch.append(item)
+                if batch:
+                    await self._wire.write(batch)
+                if close is not None:  # the last thing ever queued
+                    await self._send_close(close)
         except CLIENT_GONE:
             logger.debug("write to closing connection %s failed", self.id)
+        finally:
+            if self._writer is asyncio.current_task():
+                self._writer = None
 
     async def _send_close(self, close: _Close) -> None:
         try:
-            await self._socket.close(close.code, close.reason)
+            await self._wire.close(close.code, close.reason)
         except CLIENT_GONE:
             logger.debug("close of connection %s that was already gone", self.id)

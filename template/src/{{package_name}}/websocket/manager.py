@@ -15,9 +15,10 @@ import secrets
 from collections.abc import Iterable
 
 from .codec import encode
-from .connection import ClientSocket, Connection, DropAfter, never_drop
+from .connection import Connection
 from .errors import IDLE, SLOW_CONSUMER, CloseCode
 from .models import ServerMessage
+from .wire import ClientSocket, Outgoing, ServerTransport, WriteBatcher, wire_for
 
 logger = logging.getLogger(__name__)
 
@@ -35,17 +36,20 @@ class ConnectionManager:
         self._rooms: dict[str, dict[str, Connection]] = {}
         self._none_left = asyncio.Event()
         self._none_left.set()
+        self._batcher = WriteBatcher()
 
     # ── Lifecycle ───────────────────────────────────────────────────────────────────────────
 
-    def add(self, socket: ClientSocket, drop_after: DropAfter = never_drop) -> Connection:
-        """Track an accepted socket under a new, unguessable connection id."""
+    def add(self, socket: ClientSocket, transport: ServerTransport | None = None) -> Connection:
+        """Track an accepted socket under a new, unguessable connection id.
+
+        `transport` is what the service's own server lends for direct writes, when it runs.
+        """
         connection = Connection(
             secrets.token_urlsafe(12),
-            socket,
+            wire_for(socket, transport, self._batcher),
             queue_size=self._send_queue_size,
             close_timeout=self._close_timeout,
-            drop_after=drop_after,
         )
         self._connections[connection.id] = connection
         self._none_left.clear()
@@ -153,24 +157,25 @@ class ConnectionManager:
         """Queue one message for one connection, if it is still there (replies, the welcome)."""
         connection = self._connections.get(connection_id)
         if connection is not None:
-            self._deliver((connection,), encode(message))
+            self._deliver((connection,), Outgoing(encode(message)))
 
     def broadcast(self, room: str, message: ServerMessage) -> int:
         """Queue `message` for every member of `room`; return how many it was queued for.
 
-        The message is serialized once and the same string is queued for every member, so a
-        broadcast costs one serialization plus one append per member, and waits on nobody.
+        The message is serialized, and framed, once: every member gets the same object, so a
+        broadcast costs one serialization plus one write or append per member, and waits on
+        nobody.
         """
         members = self._rooms.get(room)
         if not members:
             return 0
         recipients = tuple(members.values())
-        self._deliver(recipients, encode(message))
+        self._deliver(recipients, Outgoing(encode(message)))
         return len(recipients)
 
-    def _deliver(self, connections: Iterable[Connection], text: str) -> None:
+    def _deliver(self, connections: Iterable[Connection], message: Outgoing) -> None:
         for connection in connections:
-            if not connection.send(text):
+            if not connection.send(message):
                 self._drop_slow_consumer(connection)
 
     def _drop_slow_consumer(self, connection: Connection) -> None:

@@ -1,0 +1,1 @@
+"""Benchmarks of the service against two baselines; run with `python -m bench`."""

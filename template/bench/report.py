@@ -1,0 +1,145 @@
+"""Collect the figures of a run and print them as Markdown tables."""
+
+import math
+from dataclasses import dataclass, field
+from typing import TextIO
+
+from bench.scenarios import FanOutFigures
+
+SATURATED = 0.9
+"""Load-generator CPU share above which its figures are a lower bound for the server."""
+
+
+@dataclass
+class Report:
+    service: str
+    fan_outs: dict[tuple[str, int], FanOutFigures] = field(default_factory=dict)
+    slow: dict[tuple[str, int], FanOutFigures] = field(default_factory=dict)
+    idle_bytes: dict[str, float] = field(default_factory=dict)
+
+    def fan_out(self, server: str, size: int, figures: FanOutFigures) -> None:
+        self.fan_outs[server, size] = figures
+
+    def slow_consumers(self, server: str, stalled: int, figures: FanOutFigures) -> None:
+        self.slow[server, stalled] = figures
+
+    def idle(self, server: str, bytes_per_connection: float) -> None:
+        self.idle_bytes[server] = bytes_per_connection
+
+    def print(self, out: TextIO) -> None:
+        for section in (self._fan_out_table(), self._ratio_table(), self._slow_table()):
+            out.write(section + "\n\n")
+        out.write(self._idle_table() + "\n")
+        saturated = [
+            f"{server} at N = {size}"
+            for (server, size), figures in self.fan_outs.items()
+            if figures.load_cpu_share > SATURATED
+        ]
+        if saturated:
+            out.write(f"\nThe load generator was saturated for {', '.join(saturated)}.\n")
+
+    def _fan_out_table(self) -> str:
+        rows = [
+            "### Fan-out: one publisher, N subscribers in one room",
+            "",
+            (
+                "| N | server | deliveries/s | p50 ms | p99 ms | server CPU µs/delivery "
+                "| server CPU | load generator CPU |"
+            ),
+            "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        ]
+        for (server, size), figures in sorted(self.fan_outs.items(), key=_by_size):
+            rows.append(
+                f"| {size} | {server} | {figures.deliveries_per_second:,.0f} "
+                f"| {figures.p50_ms:.2f} | {figures.p99_ms:.2f} "
+                f"| {figures.server_cpu_us_per_delivery:.2f} "
+                f"| {_percent(figures.server_cpu_share)} | {_percent(figures.load_cpu_share)} |"
+            )
+        return "\n".join(rows)
+
+    def _ratio_table(self) -> str:
+        sizes = sorted({size for _, size in self.fan_outs})
+        baselines = sorted({server for server, _ in self.fan_outs} - {self.service})
+        header = " | ".join(f"{self.service} / {baseline}" for baseline in baselines)
+        rows = [
+            "### Deliveries per second, as ratios measured in the same run",
+            "",
+            f"| N | {header} |",
+            "| ---: |" + " ---: |" * len(baselines),
+        ]
+        for size in sizes:
+            cells = [
+                _ratio(self._rate(self.service, size), self._rate(baseline, size))
+                for baseline in baselines
+            ]
+            rows.append(f"| {size} | " + " | ".join(cells) + " |")
+        return "\n".join(rows)
+
+    def _rate(self, server: str, size: int) -> float | None:
+        figures = self.fan_outs.get((server, size))
+        return figures.deliveries_per_second if figures else None
+
+    def _slow_table(self) -> str:
+        rows = [
+            "### Slow consumers: fast subscribers beside sockets that never read",
+            "",
+            (
+                "| server | stalled sockets | fast clients' share | deliveries/s "
+                "| vs none stalled | p99 ms | vs none stalled "
+                "| server memory MiB (start / max / end) | stalled sockets dropped after |"
+            ),
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |",
+        ]
+        for (server, stalled), figures in sorted(self.slow.items()):
+            calm = self.slow.get((server, 0))
+            rate = _ratio(
+                figures.deliveries_per_second, calm.deliveries_per_second if calm else None
+            )
+            p99 = _ratio(figures.p99_ms, calm.p99_ms if calm else None)
+            rows.append(
+                f"| {server} | {stalled} | {_percent(figures.fast_share, 1)} "
+                f"| {figures.deliveries_per_second:,.0f} | {rate} | {figures.p99_ms:.2f} | {p99} "
+                f"| {_memory(figures.rss_samples)} | {_drops(figures.stalled_dropped_after)} |"
+            )
+        return "\n".join(rows)
+
+    def _idle_table(self) -> str:
+        rows = [
+            "### Server memory per idle connection",
+            "",
+            "| server | KiB per connection |",
+            "| --- | ---: |",
+        ]
+        rows.extend(f"| {server} | {size / 1024:.1f} |" for server, size in self.idle_bytes.items())
+        return "\n".join(rows)
+
+
+def _by_size(item: tuple[tuple[str, int], FanOutFigures]) -> tuple[int, str]:
+    (server, size), _ = item
+    return size, server
+
+
+def _percent(share: float, decimals: int = 0) -> str:
+    return f"{share * 100:.{decimals}f}%"
+
+
+def _ratio(value: float | None, baseline: float | None) -> str:
+    if not value or not baseline or math.isnan(value) or math.isnan(baseline):
+        return "-"
+    return f"{value / baseline:.2f}×"  # noqa: RUF001 - the multiplication sign
+
+
+def _memory(samples: list[int]) -> str:
+    if not samples:
+        return "-"
+    mib = [sample / 2**20 for sample in samples]
+    return f"{mib[0]:.0f} / {max(mib):.0f} / {mib[-1]:.0f}"
+
+
+def _drops(dropped_after: list[float | None]) -> str:
+    if not dropped_after:
+        return "-"
+    if None in dropped_after:
+        kept = dropped_after.count(None)
+        return f"{kept} of {len(dropped_after)} never dropped"
+    return f"{max(seconds for seconds in dropped_after if seconds is not None):.1f} s"
