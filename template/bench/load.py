@@ -17,7 +17,6 @@ import struct
 import time
 from array import array
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 
 from picows import WSCloseCode, WSFrame, WSListener, WSMsgType, WSTransport, ws_connect
 
@@ -198,21 +197,6 @@ def _masked_text_frame(payload: bytes) -> bytes:
     mask = os.urandom(4)
     masked = bytes(byte ^ mask[index % 4] for index, byte in enumerate(payload))
     return struct.pack("!BB", 0x81, 0x80 | len(payload)) + mask + masked
-
-
-@dataclass
-class Figures:
-    """What one measured run produced."""
-
-    deliveries_per_second: float
-    p50_ms: float
-    p99_ms: float
-    server_cpu_us_per_delivery: float
-    server_cpu_share: float
-    load_cpu_share: float
-    delivered: int
-    published: int
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 def percentile_ms(ordered_ns: list[int], share: float) -> float:
