@@ -4,9 +4,10 @@ The router adds a connection after accepting it and removes it in `finally`, wha
 the connection; removal takes the connection out of every room and drops rooms left empty.
 Handlers reach rooms through the `Rooms` protocol and never see a socket.
 
-Delivery never waits on a client. A message is serialized once and the same string is queued
-on every recipient (see `connection.py`); a recipient whose queue is full is a slow consumer:
-it is closed with 1013 and leaves its rooms at once, so the rest of the room goes on unharmed.
+Delivery never waits on a client. A message is serialized and framed once, and the same
+`Outgoing` object is written or queued for every recipient (see `connection.py` and
+`wire.py`); a recipient whose queue is full is a slow consumer: it is closed with 1013 and
+leaves its rooms at once, so the rest of the room goes on unharmed.
 """
 
 import asyncio
@@ -107,7 +108,7 @@ class ConnectionManager:
             await asyncio.sleep(period)
             deadline = loop.time() - idle_timeout
             for connection in tuple(self._connections.values()):
-                if connection.last_received < deadline:
+                if connection.last_received < deadline and not connection.closing:
                     logger.info("connection %s idle for %ss", connection.id, idle_timeout)
                     connection.close(CloseCode.GOING_AWAY, IDLE)
 

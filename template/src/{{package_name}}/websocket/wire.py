@@ -6,9 +6,10 @@ compression the bytes on the wire are the same for every recipient.
 
 `TransportWire` writes those bytes straight to the connection's transport, which the
 service's own uvicorn protocol lends it (see `server.py`). While the transport takes data
-without pushing back, a write happens during the broadcast itself, with no task switch and no
-per-recipient framing; once the transport pauses (the client is not keeping up), messages wait
-in the connection's queue and its writer joins them into one write when it resumes.
+without pushing back, a frame is held until the end of the event-loop turn and written then,
+with every other frame the turn produced for that connection, in one call: no task switch and
+no per-recipient framing. Once the transport pauses (the client is not keeping up), messages
+wait in the connection's queue and its writer joins them into one write when it resumes.
 `AsgiWire` is the portable fallback: plain ASGI sends through Starlette's `WebSocket`, for the
 test client, other ASGI servers and compressed connections.
 """
