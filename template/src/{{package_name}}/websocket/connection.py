@@ -5,10 +5,10 @@ when the wire can take it without waiting (see `wire.py`), and otherwise appende
 queue. A writer task exists only while the queue does not drain: it waits until the client
 makes room, writes everything queued in one write, and ends when the queue is empty, so an
 idle or keeping-up connection costs no task. The writer is the only coroutine a slow reader
-can hold up. When the queue is full the connection is beyond
-saving: `abandon` throws the queue away and closes it. A client that has stopped reading has
-a full TCP window and will never receive that close frame, so every close also arms a timer
-that drops the TCP connection (see `server.py`) once the close timeout has passed.
+can hold up. When the queue is full the connection is beyond saving: `abandon` throws the
+queue away and closes it. A client that has stopped reading has a full TCP window and will
+never receive that close frame, so every close also arms a timer that drops the TCP
+connection (see `server.py`) once the close timeout has passed.
 """
 
 import asyncio
