@@ -113,16 +113,12 @@ class Publisher(Subscriber):
 
     counted = False
 
-    def __init__(self, delivery: Delivery) -> None:
-        super().__init__(delivery)
-        self.flow = delivery
-
     async def publish(self, until: float, padding: str = "") -> None:
-        if self.transport is None:
-            message = "connect the publisher first"
+        delivery = self.delivery
+        if self.transport is None or delivery is None:
+            message = "connect the publisher, with a Delivery, first"
             raise RuntimeError(message)
         loop = asyncio.get_running_loop()
-        delivery = self.flow
         while loop.time() < until:
             try:
                 await asyncio.wait_for(delivery.window.acquire(), until - loop.time())

@@ -9,7 +9,6 @@ import psutil
 
 from bench.load import (
     LATENCY_SAMPLE_EVERY,
-    ROOM,
     Delivery,
     Publisher,
     StalledSocket,
@@ -18,7 +17,7 @@ from bench.load import (
     disconnect_all,
     percentile_ms,
 )
-from bench.servers import RunningServer
+from bench.servers import RunningServer, cpu_seconds
 
 WINDOW = 16
 """Messages in flight: enough to keep the server busy, a tenth of the service's send queue."""
@@ -82,7 +81,8 @@ async def fan_out(server: RunningServer, scenario: FanOut) -> FanOutFigures:
         sampling = asyncio.create_task(_sample_memory(server, rss_samples))
 
         await asyncio.sleep(scenario.warmup)
-        server_cpu, load_cpu, first = server.cpu_seconds(), _cpu(ourselves), time.perf_counter()
+        server_cpu, load_cpu = server.cpu_seconds(), cpu_seconds(ourselves)
+        first = time.perf_counter()
         received_before = _received(subscribers)
         delivery.measuring = True
         await asyncio.sleep(scenario.duration)
@@ -90,7 +90,7 @@ async def fan_out(server: RunningServer, scenario: FanOut) -> FanOutFigures:
         delivered = _received(subscribers) - received_before
         elapsed = time.perf_counter() - first
         server_cpu = server.cpu_seconds() - server_cpu
-        load_cpu = _cpu(ourselves) - load_cpu
+        load_cpu = cpu_seconds(ourselves) - load_cpu
 
         await publishing
         await _settle(delivery, scenario.settle)
@@ -149,11 +149,6 @@ def _received(subscribers: list[Subscriber]) -> int:
     return sum(subscriber.received for subscriber in subscribers)
 
 
-def _cpu(process: psutil.Process) -> float:
-    times = process.cpu_times()
-    return float(times.user + times.system)
-
-
 async def _sample_memory(server: RunningServer, samples: list[int]) -> None:
     while True:
         samples.append(server.rss())
@@ -172,6 +167,3 @@ async def _watch_drops(
                 dropped[index] = loop.time() - started
         await asyncio.sleep(DROP_POLL)
     return dropped
-
-
-__all__ = ["ROOM", "FanOut", "FanOutFigures", "fan_out", "idle_memory"]
