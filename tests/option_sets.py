@@ -28,6 +28,10 @@ class OptionSet:
     def ci(self) -> str:
         return self.answers.get("ci", "github")
 
+    @property
+    def backplane(self) -> str:
+        return self.answers.get("backplane", "memory")
+
 
 OPTION_SETS = (
     OptionSet(
@@ -71,6 +75,23 @@ OPTION_SETS = (
             "author_name": "Floor Team",
             "author_email": "floor@example.org",
         },
+    ),
+    OptionSet(
+        "redis-py311",
+        answers={"project_name": "Room Relay", "python_version": "3.11", "backplane": "redis"},
+        derived={"project_slug": "room-relay", "package_name": "room_relay"},
+    ),
+    OptionSet(
+        "redis-py313",
+        answers={
+            "project_name": "Pit Wall",
+            "python_version": "3.13",
+            "backplane": "redis",
+            "package_name": "pit_wall_live",
+            "env_prefix": "PIT_",
+            "ci": "none",
+        },
+        derived={"project_slug": "pit-wall"},
     ),
 )
 

@@ -51,6 +51,12 @@ def test_expected_files_are_rendered(projects: Projects, option_set: OptionSet) 
         assert (package / relative).is_file(), relative
     for relative in ("models.py", "handlers.py", "manager.py", "router.py"):
         assert (package / "websocket" / relative).is_file(), relative
+    backplane = package / "websocket" / "backplane"
+    assert (backplane / "memory.py").is_file()
+    redis = option_set.backplane == "redis"
+    assert (backplane / "redis_pubsub.py").is_file() == redis
+    assert (root / "tests" / "test_redis_backplane.py").is_file() == redis
+    assert ('"redis[hiredis]' in (root / "pyproject.toml").read_text()) == redis
     assert (root / "docs" / "protocol.md").is_file()
     workflow = root / ".github" / "workflows" / "ci.yml"
     assert workflow.is_file() == (option_set.ci == "github")

@@ -9,9 +9,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from .conftest import Projects
-from .option_sets import OptionSet, option_set_params
+from .option_sets import OPTION_SETS, OptionSet, option_set_params
 from .support import REPO_ROOT, check_succeeds, run
 
 
@@ -27,6 +28,12 @@ def test_the_template_workflow_passes_actionlint() -> None:
     check_succeeds(run([actionlint(), "-no-color", workflow], REPO_ROOT))
 
 
+def test_the_template_workflow_runs_every_option_set() -> None:
+    workflow = yaml.safe_load((REPO_ROOT / ".github" / "workflows" / "ci.yml").read_text())
+    matrix = workflow["jobs"]["template-tests"]["strategy"]["matrix"]
+    assert matrix["option-set"] == [option_set.name for option_set in OPTION_SETS]
+
+
 @pytest.mark.parametrize("option_set", option_set_params())
 def test_the_generated_workflow_passes_actionlint(
     projects: Projects, option_set: OptionSet
@@ -38,6 +45,8 @@ def test_the_generated_workflow_passes_actionlint(
         return
     check_succeeds(run([actionlint(), "-no-color", workflow], root))
     assert f'"{option_set.python_version}"' in workflow.read_text()
+    services = yaml.safe_load(workflow.read_text())["jobs"]["test"].get("services", {})
+    assert ("redis" in services) == (option_set.backplane == "redis")
 
 
 def test_actionlint_rejects_a_broken_workflow(tmp_path: Path) -> None:

@@ -1,8 +1,9 @@
 """Liveness and readiness probes.
 
 `/healthz` says the process answers HTTP; `/readyz` says it should receive traffic: from the
-end of start-up until shutdown begins. Orchestrators restart on the first and route on the
-second.
+end of start-up until shutdown begins, and while the backplane can carry room messages.
+Orchestrators restart on the first and route on the second: an instance cut off from Redis
+keeps its connections and recovers by itself, so it is taken out of rotation, not restarted.
 """
 
 from typing import Literal
@@ -28,7 +29,7 @@ async def healthz() -> Health:
 
 @router.get("/readyz", responses={503: {"model": Readiness}})
 async def readyz(request: Request, response: Response) -> Readiness:
-    if request.app.state.ready:
+    if request.app.state.ready and request.app.state.manager.backplane.available:
         return Readiness(status="ready")
     response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     return Readiness(status="not_ready")

@@ -22,6 +22,17 @@ class ErrorCode(StrEnum):
     """A binary frame: the protocol is JSON in text frames only."""
     INTERNAL_ERROR = "internal_error"
     """A handler failed unexpectedly (a bug); the server logged it, the connection goes on."""
+    BACKPLANE_UNAVAILABLE = "backplane_unavailable"
+    """A `chat` could not be passed to the other instances (Redis is unreachable); it was not
+    delivered to anyone, and may be sent again once the service is ready."""
+
+
+class NoticeCode(StrEnum):
+    """The `payload.code` of a `notice`: news from the server, not an answer to a frame."""
+
+    BACKPLANE_GAP = "backplane_gap"
+    """The service lost its connection to the backplane and got it back: messages sent to the
+    room in between may have been missed (delivery is at-most-once across an outage)."""
 
 
 class CloseCode(IntEnum):
@@ -58,3 +69,13 @@ class ProtocolError(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
+
+
+class BackplaneUnavailableError(ProtocolError):
+    """A room message could not be published; the sender gets `backplane_unavailable`."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            ErrorCode.BACKPLANE_UNAVAILABLE,
+            "the message could not be sent to the room: try again once the service is ready",
+        )

@@ -31,7 +31,7 @@ async def ping(_message: PingMessage, _context: HandlerContext) -> Pong:
 @handlers.on(JoinMessage)
 async def join(message: JoinMessage, context: HandlerContext) -> Joined:
     """Joining a room twice is harmless and answered the same way."""
-    context.rooms.join(context.connection_id, message.payload.room)
+    await context.rooms.join(context.connection_id, message.payload.room)
     return Joined(payload=RoomEvent(room=message.payload.room))
 
 
@@ -44,7 +44,11 @@ async def leave(message: LeaveMessage, context: HandlerContext) -> Left:
 
 @handlers.on(ChatMessage)
 async def chat(message: ChatMessage, context: HandlerContext) -> None:
-    """The broadcast reaches the sender too; that echo is the sender's confirmation."""
+    """The broadcast reaches the sender too; that echo is the sender's confirmation.
+
+    Publishing raises `BackplaneUnavailableError` while the backplane is down: the sender
+    gets `backplane_unavailable` and nobody gets the message.
+    """
     room = message.payload.room
     if not context.rooms.is_member(context.connection_id, room):
         raise ProtocolError(ErrorCode.NOT_IN_ROOM, f"join room {room!r} before chatting in it")
@@ -53,4 +57,4 @@ async def chat(message: ChatMessage, context: HandlerContext) -> None:
             room=room, text=message.payload.text, sender=context.connection_id
         )
     )
-    context.rooms.broadcast(room, broadcast)
+    await context.rooms.publish(room, broadcast)

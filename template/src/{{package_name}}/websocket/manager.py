@@ -4,6 +4,12 @@ The router adds a connection after accepting it and removes it in `finally`, wha
 the connection; removal takes the connection out of every room and drops rooms left empty.
 Handlers reach rooms through the `Rooms` protocol and never see a socket.
 
+A room message goes through the backplane (`backplane/`): `publish` hands it over, and the
+backplane delivers it back, to this manager and to the manager of every other instance with
+members in the room, in one order; `deliver` then fans it out here. The manager subscribes
+the backplane to a room when the room's first local member joins, and unsubscribes it when
+the last one leaves.
+
 Delivery never waits on a client. A message is serialized and framed once, and the same
 `Outgoing` object is written or queued for every recipient (see `connection.py` and
 `wire.py`); a recipient whose queue is full is a slow consumer: it is closed with 1013 and
@@ -13,12 +19,13 @@ leaves its rooms at once, so the rest of the room goes on unharmed.
 import asyncio
 import logging
 import secrets
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
+from .backplane import Backplane
 from .codec import encode
 from .connection import Connection
-from .errors import IDLE, SLOW_CONSUMER, CloseCode
-from .models import ServerMessage
+from .errors import IDLE, SLOW_CONSUMER, CloseCode, NoticeCode
+from .models import Notice, NoticePayload, ServerMessage
 from .wire import ClientSocket, Outgoing, ServerTransport, WriteBatcher, wire_for
 
 logger = logging.getLogger(__name__)
@@ -30,7 +37,8 @@ FORCE_WINDOW = 0.5
 class ConnectionManager:
     """Tracks connections and rooms, and delivers messages to them."""
 
-    def __init__(self, *, send_queue_size: int, close_timeout: float) -> None:
+    def __init__(self, backplane: Backplane, *, send_queue_size: int, close_timeout: float) -> None:
+        self.backplane = backplane
         self._send_queue_size = send_queue_size
         self._close_timeout = close_timeout
         self._connections: dict[str, Connection] = {}
@@ -114,14 +122,17 @@ class ConnectionManager:
 
     # ── Rooms ───────────────────────────────────────────────────────────────────────────────
 
-    def join(self, connection_id: str, room: str) -> None:
+    async def join(self, connection_id: str, room: str) -> None:
+        """Add a connection to a room; returns once the room's messages will reach it."""
         connection = self._connections[connection_id]
         if connection.closing:
             return  # on its way out: joining now would only have to be undone
         connection.rooms.add(room)
         self._rooms.setdefault(room, {})[connection_id] = connection
+        await self.backplane.subscribe(room)
 
     def leave(self, connection_id: str, room: str) -> None:
+        """Take a connection out of a room; the backplane forgets a room left empty."""
         connection = self._connections.get(connection_id)
         if connection is not None:
             connection.rooms.discard(room)
@@ -131,6 +142,7 @@ class ConnectionManager:
         members.pop(connection_id, None)
         if not members:
             del self._rooms[room]
+            self.backplane.unsubscribe(room)
 
     def is_member(self, connection_id: str, room: str) -> bool:
         return connection_id in self._rooms.get(room, ())
@@ -160,18 +172,46 @@ class ConnectionManager:
         if connection is not None:
             self._deliver((connection,), Outgoing(encode(message)))
 
+    async def publish(self, room: str, message: ServerMessage) -> None:
+        """Send `message` to every member of `room`, on every instance, through the backplane.
+
+        Raises `BackplaneUnavailableError` when the backplane cannot take it.
+        """
+        await self.backplane.publish(room, encode(message))
+
+    def deliver(self, room: str, message: str) -> None:
+        """Fan out a message the backplane delivered to this instance's members of `room`."""
+        self._fan_out(room, Outgoing(message))
+
+    def resumed(self, rooms: Collection[str]) -> None:
+        """Tell the members of `rooms` that messages sent during a backplane outage are lost."""
+        for room in rooms:
+            notice = NoticePayload(
+                code=NoticeCode.BACKPLANE_GAP,
+                room=room,
+                message="the service lost contact with the other instances for a while: "
+                "messages sent to this room meanwhile may have been missed",
+            )
+            self.broadcast(room, Notice(payload=notice))
+
     def broadcast(self, room: str, message: ServerMessage) -> int:
-        """Queue `message` for every member of `room`; return how many it was queued for.
+        """Queue `message` for this instance's members of `room`; return how many it reached.
+
+        Local only: room messages go through `publish`, so that every instance sees them.
+        """
+        return self._fan_out(room, Outgoing(encode(message)))
+
+    def _fan_out(self, room: str, message: Outgoing) -> int:
+        """Queue one encoded message for every local member of `room`.
 
         The message is serialized, and framed, once: every member gets the same object, so a
-        broadcast costs one serialization plus one write or append per member, and waits on
-        nobody.
+        fan-out costs one write or append per member, and waits on nobody.
         """
         members = self._rooms.get(room)
         if not members:
             return 0
         recipients = tuple(members.values())
-        self._deliver(recipients, Outgoing(encode(message)))
+        self._deliver(recipients, message)
         return len(recipients)
 
     def _deliver(self, connections: Iterable[Connection], message: Outgoing) -> None:

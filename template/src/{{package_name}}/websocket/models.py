@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from .errors import ErrorCode
+from .errors import ErrorCode, NoticeCode
 
 RoomName = Annotated[
     str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
@@ -155,3 +155,16 @@ class Error(ServerMessage):
 
     type: Literal["error"] = "error"
     payload: ErrorPayload
+
+
+class NoticePayload(_ServerModel):
+    code: NoticeCode
+    room: str
+    message: str
+
+
+class Notice(ServerMessage):
+    """News about a room that no frame asked for, such as a `backplane_gap`."""
+
+    type: Literal["notice"] = "notice"
+    payload: NoticePayload

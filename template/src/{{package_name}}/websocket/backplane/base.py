@@ -1,0 +1,52 @@
+"""The seam between the connection manager and the way room messages travel.
+
+A room message is published to the backplane, never straight to the room's members. The
+backplane hands it back, to the listener of every instance with members in that room, in
+one order that all instances share; each listener then fans it out to its local members.
+Handlers and the manager see only these two protocols, never which backplane runs.
+"""
+
+from collections.abc import Collection
+from typing import Protocol
+
+
+class BackplaneListener(Protocol):
+    """What a backplane delivers to: the connection manager of one instance."""
+
+    def deliver(self, room: str, message: str) -> None:
+        """Fan out one encoded message to this instance's members of `room`."""
+
+    def resumed(self, rooms: Collection[str]) -> None:
+        """After an outage, tell the members of `rooms` that messages may have been missed."""
+
+
+class Backplane(Protocol):
+    """Routes each room message to every instance that has members in the room."""
+
+    @property
+    def available(self) -> bool:
+        """Whether a message published now would reach every instance."""
+
+    async def start(self, listener: BackplaneListener) -> None:
+        """Begin delivering to `listener`; returns without waiting out an unreachable broker."""
+
+    async def stop(self) -> None:
+        """Stop delivering and release every connection the backplane holds."""
+
+    async def subscribe(self, room: str) -> None:
+        """Receive `room`'s messages from now on.
+
+        Returns once messages published afterwards are certain to be delivered, or at once
+        while the broker is unreachable (the `resumed` notice then covers the room).
+        Idempotent: a room already subscribed returns at once.
+        """
+
+    def unsubscribe(self, room: str) -> None:
+        """Stop receiving `room`'s messages (its last local member left)."""
+
+    async def publish(self, room: str, message: str) -> None:
+        """Send an encoded message to the room on every instance.
+
+        Raises `BackplaneUnavailableError` when it cannot be sent; returning means the
+        broker accepted it.
+        """
