@@ -26,6 +26,7 @@ BAD_ANSWERS = [
     ({"package_name": "redis"}, "would shadow the dependency"),
     ({"package_name": "pydantic"}, "would shadow the dependency"),
     ({"package_name": "picows"}, "would shadow the dependency"),
+    ({"package_name": "hiredis"}, "would shadow the dependency"),
     ({"package_name": "bench"}, "taken by the generated project's own bench/ directory"),
     ({"description": "two\nlines"}, "description must be one line"),
     ({"author_name": ""}, "author_name must not be empty"),
@@ -37,6 +38,7 @@ BAD_ANSWERS = [
     ({"python_version": "3.10"}, "Invalid choice for 'python_version': '3.10' is not in"),
     ({"ci": "jenkins"}, "Invalid choice for 'ci': 'jenkins' is not in ['github', 'none']"),
     ({"license": "GPL"}, "Invalid choice for 'license': 'GPL' is not in"),
+    ({"backplane": "kafka"}, "Invalid choice for 'backplane': 'kafka' is not in"),
 ]
 
 

@@ -16,6 +16,8 @@ class Report:
     fan_outs: dict[tuple[str, int], FanOutFigures] = field(default_factory=dict)
     slow: dict[tuple[str, int], FanOutFigures] = field(default_factory=dict)
     idle_bytes: dict[str, float] = field(default_factory=dict)
+    backplanes: dict[tuple[str, str], FanOutFigures] = field(default_factory=dict)
+    """By (load, setup), in the order they were measured."""
 
     def fan_out(self, server: str, size: int, figures: FanOutFigures) -> None:
         self.fan_outs[server, size] = figures
@@ -26,10 +28,17 @@ class Report:
     def idle(self, server: str, bytes_per_connection: float) -> None:
         self.idle_bytes[server] = bytes_per_connection
 
+    def backplane(self, load: str, setup: str, figures: FanOutFigures) -> None:
+        """Figures of one backplane setup under one load; each load's first setup is the
+        baseline of that load's rows."""
+        self.backplanes[load, setup] = figures
+
     def print(self, out: TextIO) -> None:
         for section in (self._fan_out_table(), self._ratio_table(), self._slow_table()):
             out.write(section + "\n\n")
         out.write(self._idle_table() + "\n")
+        if self.backplanes:
+            out.write("\n" + self._backplane_table() + "\n")
         saturated = [
             f"{server} at N = {size}"
             for (server, size), figures in self.fan_outs.items()
@@ -103,6 +112,20 @@ class Report:
             )
         return "\n".join(rows)
 
+    def _backplane_table(self) -> str:
+        first = next(iter(self.backplanes))[1]
+        rows = [
+            "### Backplane: one room through Redis, on one instance and on two",
+            "",
+            (
+                f"| subscribers, messages in flight | setup | deliveries/s | vs {first} "
+                "| p50 ms | p50 added ms | p99 ms | server CPU µs/delivery (all instances) "
+                "| load generator CPU |"
+            ),
+            "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        ]
+        return "\n".join(rows + _backplane_rows(self.backplanes))
+
     def _idle_table(self) -> str:
         rows = [
             "### Server memory per idle connection",
@@ -112,6 +135,21 @@ class Report:
         ]
         rows.extend(f"| {server} | {size / 1024:.1f} |" for server, size in self.idle_bytes.items())
         return "\n".join(rows)
+
+
+def _backplane_rows(backplanes: dict[tuple[str, str], FanOutFigures]) -> list[str]:
+    baselines: dict[str, FanOutFigures] = {}
+    rows = []
+    for (load, setup), figures in backplanes.items():
+        baseline = baselines.setdefault(load, figures)
+        rate = _ratio(figures.deliveries_per_second, baseline.deliveries_per_second)
+        rows.append(
+            f"| {load} | {setup} | {figures.deliveries_per_second:,.0f} | {rate} "
+            f"| {figures.p50_ms:.2f} | {figures.p50_ms - baseline.p50_ms:+.2f} "
+            f"| {figures.p99_ms:.2f} | {figures.server_cpu_us_per_delivery:.2f} "
+            f"| {_percent(figures.load_cpu_share)} |"
+        )
+    return rows
 
 
 def _by_size(item: tuple[tuple[str, int], FanOutFigures]) -> tuple[int, str]:

@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import psutil
@@ -41,6 +42,8 @@ class FanOut:
     the service's default close timeout (5 s) and some margin."""
     settle: float = 3.0
     """Seconds after the last message for messages in flight to arrive."""
+    window: int = WINDOW
+    """Messages in flight; 1 measures the latency of a message on an idle server."""
 
 
 @dataclass
@@ -59,9 +62,13 @@ class FanOutFigures:
     """Seconds from the first message until the server dropped each stalled socket."""
 
 
-async def fan_out(server: RunningServer, scenario: FanOut) -> FanOutFigures:
+async def fan_out(servers: Sequence[RunningServer], scenario: FanOut) -> FanOutFigures:
+    """Run one fan-out. With several servers (instances of one service sharing its rooms),
+    the subscribers are spread over them in turn; the publisher and any stalled sockets are
+    on the first, and the server CPU figures add up every instance."""
+    server = servers[0]
     loop = asyncio.get_running_loop()
-    delivery = Delivery(scenario.subscribers, WINDOW)
+    delivery = Delivery(scenario.subscribers, scenario.window)
     subscribers = [
         Subscriber(delivery, sampling=number % LATENCY_SAMPLE_EVERY == 0)
         for number in range(scenario.subscribers)
@@ -70,7 +77,9 @@ async def fan_out(server: RunningServer, scenario: FanOut) -> FanOutFigures:
     stalled = [StalledSocket() for _ in range(scenario.stalled)]
     ourselves = psutil.Process()
     try:
-        await connect_all(server.url, [*subscribers, publisher])
+        for index, instance in enumerate(servers):
+            await connect_all(instance.url, subscribers[index :: len(servers)])
+        await connect_all(server.url, [publisher])
         for socket in stalled:
             await socket.join("127.0.0.1", server.port)
         started = loop.time()
@@ -81,7 +90,7 @@ async def fan_out(server: RunningServer, scenario: FanOut) -> FanOutFigures:
         sampling = asyncio.create_task(_sample_memory(server, rss_samples))
 
         await asyncio.sleep(scenario.warmup)
-        server_cpu, load_cpu = server.cpu_seconds(), cpu_seconds(ourselves)
+        server_cpu, load_cpu = _cpu_seconds(servers), cpu_seconds(ourselves)
         first = time.perf_counter()
         received_before = _received(subscribers)
         delivery.measuring = True
@@ -89,7 +98,7 @@ async def fan_out(server: RunningServer, scenario: FanOut) -> FanOutFigures:
         delivery.measuring = False
         delivered = _received(subscribers) - received_before
         elapsed = time.perf_counter() - first
-        server_cpu = server.cpu_seconds() - server_cpu
+        server_cpu = _cpu_seconds(servers) - server_cpu
         load_cpu = cpu_seconds(ourselves) - load_cpu
 
         await publishing
@@ -143,6 +152,10 @@ async def _settle(delivery: Delivery, seconds: float) -> None:
         async with asyncio.timeout(seconds):
             while delivery.in_flight:  # noqa: ASYNC110 - emptied by picows callbacks
                 await asyncio.sleep(DROP_POLL)
+
+
+def _cpu_seconds(servers: Sequence[RunningServer]) -> float:
+    return sum(server.cpu_seconds() for server in servers)
 
 
 def _received(subscribers: list[Subscriber]) -> int:

@@ -47,7 +47,8 @@ async def chat(message: ChatMessage, context: HandlerContext) -> None:
     """The broadcast reaches the sender too; that echo is the sender's confirmation.
 
     Publishing raises `BackplaneUnavailableError` while the backplane is down: the sender
-    gets `backplane_unavailable` and nobody gets the message.
+    gets `backplane_unavailable` and nobody gets the message. A message lost on its way later
+    gets the sender the same error, after the fact, with the same `ref`.
     """
     room = message.payload.room
     if not context.rooms.is_member(context.connection_id, room):
@@ -57,4 +58,4 @@ async def chat(message: ChatMessage, context: HandlerContext) -> None:
             room=room, text=message.payload.text, sender=context.connection_id
         )
     )
-    await context.rooms.publish(room, broadcast)
+    context.rooms.publish(room, broadcast, sender=context.connection_id, ref=message.id)

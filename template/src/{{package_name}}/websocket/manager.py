@@ -22,9 +22,15 @@ import secrets
 from collections.abc import Collection, Iterable
 
 from .backplane import Backplane
-from .codec import encode
+from .codec import encode, error_message
 from .connection import Connection
-from .errors import IDLE, SLOW_CONSUMER, CloseCode, NoticeCode
+from .errors import (
+    IDLE,
+    SLOW_CONSUMER,
+    BackplaneUnavailableError,
+    CloseCode,
+    NoticeCode,
+)
 from .models import Notice, NoticePayload, ServerMessage
 from .wire import ClientSocket, Outgoing, ServerTransport, WriteBatcher, wire_for
 
@@ -172,12 +178,30 @@ class ConnectionManager:
         if connection is not None:
             self._deliver((connection,), Outgoing(encode(message)))
 
-    async def publish(self, room: str, message: ServerMessage) -> None:
+    def publish(
+        self,
+        room: str,
+        message: ServerMessage,
+        *,
+        sender: str | None = None,
+        ref: str | None = None,
+    ) -> None:
         """Send `message` to every member of `room`, on every instance, through the backplane.
 
-        Raises `BackplaneUnavailableError` when the backplane cannot take it.
+        Raises `BackplaneUnavailableError` when the backplane is down. Otherwise it does not
+        wait: if the message is lost on its way after all, the `sender` connection gets a
+        `backplane_unavailable` error carrying `ref`.
         """
-        await self.backplane.publish(room, encode(message))
+        sent = self.backplane.publish(room, encode(message))
+        sent.add_done_callback(lambda outcome: self._report_lost(outcome, sender, ref))
+
+    def _report_lost(
+        self, outcome: asyncio.Future[None], sender: str | None, ref: str | None
+    ) -> None:
+        if outcome.cancelled() or outcome.exception() is not None:  # retrieved either way
+            lost = BackplaneUnavailableError()
+            if sender is not None:
+                self.send(sender, error_message(lost.code, lost.message, ref))
 
     def deliver(self, room: str, message: str) -> None:
         """Fan out a message the backplane delivered to this instance's members of `room`."""

@@ -6,6 +6,7 @@ one order that all instances share; each listener then fans it out to its local 
 Handlers and the manager see only these two protocols, never which backplane runs.
 """
 
+import asyncio
 from collections.abc import Collection
 from typing import Protocol
 
@@ -44,9 +45,11 @@ class Backplane(Protocol):
     def unsubscribe(self, room: str) -> None:
         """Stop receiving `room`'s messages (its last local member left)."""
 
-    async def publish(self, room: str, message: str) -> None:
-        """Send an encoded message to the room on every instance.
+    def publish(self, room: str, message: str) -> asyncio.Future[None]:
+        """Send an encoded message to the room on every instance, without waiting.
 
-        Raises `BackplaneUnavailableError` when it cannot be sent; returning means the
-        broker accepted it.
+        Raises `BackplaneUnavailableError` at once when the backplane is known to be down.
+        Otherwise the message is on its way, behind every message published before it; the
+        future completes once the broker has it, or fails with `BackplaneUnavailableError`.
+        Not waiting lets one sender's messages share round trips to the broker.
         """

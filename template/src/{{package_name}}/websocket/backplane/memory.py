@@ -4,6 +4,8 @@ There is nothing to subscribe to and nothing to lose: the order of `publish` cal
 order every member sees, and a message is fanned out before `publish` returns.
 """
 
+import asyncio
+
 from ..errors import BackplaneUnavailableError
 from .base import BackplaneListener
 
@@ -30,7 +32,10 @@ class MemoryBackplane:
     def unsubscribe(self, room: str) -> None:
         """Nothing to do: see `subscribe`."""
 
-    async def publish(self, room: str, message: str) -> None:
+    def publish(self, room: str, message: str) -> asyncio.Future[None]:
         if self._listener is None:
             raise BackplaneUnavailableError
         self._listener.deliver(room, message)
+        delivered = asyncio.get_running_loop().create_future()
+        delivered.set_result(None)
+        return delivered
