@@ -105,7 +105,7 @@ BENCH_TABLES = (
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("option_set", option_set_params("defaults", "custom-names"))
+@pytest.mark.parametrize("option_set", option_set_params("defaults", "custom-names", "redis-py311"))
 def test_the_benchmark_runs_in_its_smoke_configuration(
     projects: Projects, option_set: OptionSet
 ) -> None:
@@ -119,3 +119,11 @@ def test_the_benchmark_runs_in_its_smoke_configuration(
         assert table in result.stdout
     for server in ("service", "textbook", "bare ASGI"):
         assert result.stdout.count(f"| {server} |") >= 3, f"{server} is missing from a table"
+    backplane_rows = re.findall(r"^\| \d+, \d+ \| (in memory|Redis), ", result.stdout, re.M)
+    redis_tables = ("### Backplane", "### Recovery from a Redis restart")
+    if option_set.backplane == "redis":
+        assert all(table in result.stdout for table in redis_tables)
+        assert len(backplane_rows) == 6, "three setups, under load and one message at a time"
+    else:
+        assert not any(table in result.stdout for table in redis_tables)
+        assert backplane_rows == []

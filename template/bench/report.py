@@ -18,12 +18,17 @@ class Report:
     idle_bytes: dict[str, float] = field(default_factory=dict)
     backplanes: dict[tuple[str, str], FanOutFigures] = field(default_factory=dict)
     """By (load, setup), in the order they were measured."""
+    recoveries: dict[float, list[float]] = field(default_factory=dict)
+    """Seconds from Redis back to the gap notice, by length of the outage."""
 
     def fan_out(self, server: str, size: int, figures: FanOutFigures) -> None:
         self.fan_outs[server, size] = figures
 
     def slow_consumers(self, server: str, stalled: int, figures: FanOutFigures) -> None:
         self.slow[server, stalled] = figures
+
+    def recovery(self, outage: float, seconds: list[float]) -> None:
+        self.recoveries[outage] = seconds
 
     def idle(self, server: str, bytes_per_connection: float) -> None:
         self.idle_bytes[server] = bytes_per_connection
@@ -39,6 +44,8 @@ class Report:
         out.write(self._idle_table() + "\n")
         if self.backplanes:
             out.write("\n" + self._backplane_table() + "\n")
+        if self.recoveries:
+            out.write("\n" + self._recovery_table() + "\n")
         saturated = [
             f"{server} at N = {size}"
             for (server, size), figures in self.fan_outs.items()
@@ -125,6 +132,18 @@ class Report:
             "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
         ]
         return "\n".join(rows + _backplane_rows(self.backplanes))
+
+    def _recovery_table(self) -> str:
+        rows = [
+            "### Recovery from a Redis restart (default reconnection settings)",
+            "",
+            "| outage s | restarts | backplane_gap notice after Redis is back: each, s | max s |",
+            "| ---: | ---: | --- | ---: |",
+        ]
+        for outage, seconds in self.recoveries.items():
+            each = ", ".join(f"{value:.2f}" for value in seconds)
+            rows.append(f"| {outage:g} | {len(seconds)} | {each} | {max(seconds):.2f} |")
+        return "\n".join(rows)
 
     def _idle_table(self) -> str:
         rows = [
