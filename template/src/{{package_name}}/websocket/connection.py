@@ -42,6 +42,7 @@ class Connection:
         "_queue_size",
         "_wire",
         "_writer",
+        "client",
         "closing",
         "id",
         "last_received",
@@ -49,9 +50,17 @@ class Connection:
     )
 
     def __init__(
-        self, connection_id: str, wire: Wire, *, queue_size: int, close_timeout: float
+        self,
+        connection_id: str,
+        wire: Wire,
+        *,
+        queue_size: int,
+        close_timeout: float,
+        client: str | None = None,
     ) -> None:
         self.id = connection_id
+        self.client = client
+        """The address whose admission place this connection holds, if it took one."""
         self.rooms: set[str] = set()
         self.closing = False
         self.last_received = asyncio.get_running_loop().time()

@@ -4,7 +4,7 @@ An error message answers one bad frame and the connection lives on; a close code
 connection. Every code here is documented in docs/protocol.md.
 """
 
-from enum import IntEnum, StrEnum
+from enum import Enum, IntEnum, StrEnum
 
 
 class ErrorCode(StrEnum):
@@ -22,6 +22,11 @@ class ErrorCode(StrEnum):
     """A binary frame: the protocol is JSON in text frames only."""
     INTERNAL_ERROR = "internal_error"
     """A handler failed unexpectedly (a bug); the server logged it, the connection goes on."""
+    RATE_LIMITED = "rate_limited"
+    """The connection sent frames faster than `RATE_LIMIT` per second (beyond a burst of
+    `RATE_BURST`); the frame was dropped unread. A client that keeps going is closed with 1008."""
+    TOO_MANY_ROOMS = "too_many_rooms"
+    """A `join` beyond `MAX_ROOMS_PER_CONNECTION` rooms; leave one first."""
     BACKPLANE_UNAVAILABLE = "backplane_unavailable"
     """A `chat` could not be passed to the other instances (Redis is unreachable); it was not
     delivered to anyone, and may be sent again once the service is ready."""
@@ -43,6 +48,9 @@ class CloseCode(IntEnum):
     GOING_AWAY = 1001
     """The server is shutting down (reason `SHUTTING_DOWN`), or the connection sent nothing
     for `IDLE_TIMEOUT` seconds (reason `IDLE`)."""
+    POLICY_VIOLATION = 1008
+    """The client kept sending over its rate after `RATE_BURST` refusals in a row (reason
+    `RATE_LIMIT_EXCEEDED`): it ignores `rate_limited` errors, so the connection ends."""
     MESSAGE_TOO_BIG = 1009
     """A message exceeded `MAX_MESSAGE_BYTES`. Answering with an error instead would mean
     reading and buffering the whole oversized message, which is the cost the limit exists to
@@ -60,6 +68,23 @@ IDLE = "idle timeout"
 """Close reason with 1001 when a connection stayed silent for `IDLE_TIMEOUT` seconds."""
 SLOW_CONSUMER = "slow consumer"
 """Close reason with 1013 when a connection's send queue is full."""
+RATE_LIMIT_EXCEEDED = "rate limit exceeded"
+"""Close reason with 1008 for a client that keeps sending over its rate."""
+
+
+class Refusal(Enum):
+    """Why a WebSocket handshake is answered with an HTTP status instead of a connection."""
+
+    SHUTTING_DOWN = (503, SHUTTING_DOWN)
+    """The service is draining (SIGTERM)."""
+    SERVER_FULL = (503, "server full")
+    """This instance already holds `MAX_CONNECTIONS` connections."""
+    TOO_MANY_CONNECTIONS = (429, "too many connections from this client")
+    """The client's address already holds `MAX_CONNECTIONS_PER_CLIENT` connections."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        self.status = status
+        self.reason = reason
 
 
 class ProtocolError(Exception):

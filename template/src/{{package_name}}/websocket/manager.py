@@ -19,6 +19,7 @@ leaves its rooms at once, so the rest of the room goes on unharmed.
 import asyncio
 import logging
 import secrets
+from collections import Counter
 from collections.abc import Collection, Iterable
 
 from .backplane import Backplane
@@ -29,13 +30,18 @@ from .errors import (
     SLOW_CONSUMER,
     BackplaneUnavailableError,
     CloseCode,
+    ErrorCode,
     NoticeCode,
+    ProtocolError,
+    Refusal,
 )
+from .limits import Limits
 from .models import Notice, NoticePayload, ServerMessage
 from .wire import ClientSocket, Outgoing, ServerTransport, WriteBatcher, wire_for
 
 logger = logging.getLogger(__name__)
 
+DEFAULT_LIMITS = Limits()
 FORCE_WINDOW = 0.5
 """Seconds at the end of a drain kept for dropping the connections that would not close."""
 
@@ -43,8 +49,18 @@ FORCE_WINDOW = 0.5
 class ConnectionManager:
     """Tracks connections and rooms, and delivers messages to them."""
 
-    def __init__(self, backplane: Backplane, *, send_queue_size: int, close_timeout: float) -> None:
+    def __init__(
+        self,
+        backplane: Backplane,
+        *,
+        send_queue_size: int,
+        close_timeout: float,
+        limits: Limits = DEFAULT_LIMITS,
+    ) -> None:
         self.backplane = backplane
+        self._limits = limits
+        self._admitted = 0
+        self._per_client: Counter[str] = Counter()
         self._send_queue_size = send_queue_size
         self._close_timeout = close_timeout
         self._connections: dict[str, Connection] = {}
@@ -55,16 +71,46 @@ class ConnectionManager:
 
     # ── Lifecycle ───────────────────────────────────────────────────────────────────────────
 
-    def add(self, socket: ClientSocket, transport: ServerTransport | None = None) -> Connection:
+    def admit(self, client: str) -> Refusal | None:
+        """Hold a place for a handshake from `client` (its address), or say why there is none.
+
+        The place is taken before the handshake is accepted, so a flood of simultaneous
+        handshakes cannot overshoot the caps; `add(..., client=client)` hands it to the
+        connection, which gives it back on removal, and `release` gives back the place of a
+        handshake that never became a connection.
+        """
+        if self._admitted >= self._limits.max_connections:
+            return Refusal.SERVER_FULL
+        if self._per_client[client] >= self._limits.max_connections_per_client:
+            return Refusal.TOO_MANY_CONNECTIONS
+        self._admitted += 1
+        self._per_client[client] += 1
+        return None
+
+    def release(self, client: str) -> None:
+        """Give back a place taken by `admit`."""
+        self._admitted -= 1
+        self._per_client[client] -= 1
+        if not self._per_client[client]:
+            del self._per_client[client]
+
+    def add(
+        self,
+        socket: ClientSocket,
+        transport: ServerTransport | None = None,
+        client: str | None = None,
+    ) -> Connection:
         """Track an accepted socket under a new, unguessable connection id.
 
-        `transport` is what the service's own server lends for direct writes, when it runs.
+        `transport` is what the service's own server lends for direct writes, when it runs;
+        `client` is the address whose place `admit` took, given back when the connection goes.
         """
         connection = Connection(
             secrets.token_urlsafe(12),
             wire_for(socket, transport, self._batcher),
             queue_size=self._send_queue_size,
             close_timeout=self._close_timeout,
+            client=client,
         )
         self._connections[connection.id] = connection
         self._none_left.clear()
@@ -76,6 +122,8 @@ class ConnectionManager:
         self._leave_all(connection)
         if self._connections.pop(connection.id, None) is None:
             return
+        if connection.client is not None:
+            self.release(connection.client)
         if not self._connections:
             self._none_left.set()
         logger.info("connection %s closed", connection.id)
@@ -129,10 +177,17 @@ class ConnectionManager:
     # ── Rooms ───────────────────────────────────────────────────────────────────────────────
 
     async def join(self, connection_id: str, room: str) -> None:
-        """Add a connection to a room; returns once the room's messages will reach it."""
+        """Add a connection to a room; returns once the room's messages will reach it.
+
+        Raises `ProtocolError` (`too_many_rooms`) beyond `max_rooms_per_connection` rooms.
+        """
         connection = self._connections[connection_id]
         if connection.closing:
             return  # on its way out: joining now would only have to be undone
+        limit = self._limits.max_rooms_per_connection
+        if room not in connection.rooms and len(connection.rooms) >= limit:
+            problem = f"a connection may be in at most {limit} rooms: leave one first"
+            raise ProtocolError(ErrorCode.TOO_MANY_ROOMS, problem)
         connection.rooms.add(room)
         self._rooms.setdefault(room, {})[connection_id] = connection
         await self.backplane.subscribe(room)
