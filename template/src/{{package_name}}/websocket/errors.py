@@ -77,6 +77,8 @@ class Refusal(Enum):
 
     SHUTTING_DOWN = (503, SHUTTING_DOWN)
     """The service is draining (SIGTERM)."""
+    ORIGIN_NOT_ALLOWED = (403, "origin not allowed")
+    """A browser page from an origin that `ALLOWED_ORIGINS` does not allow."""
     SERVER_FULL = (503, "server full")
     """This instance already holds `MAX_CONNECTIONS` connections."""
     TOO_MANY_CONNECTIONS = (429, "too many connections from this client")
