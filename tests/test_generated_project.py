@@ -57,7 +57,8 @@ def test_expected_files_are_rendered(projects: Projects, option_set: OptionSet) 
     assert (backplane / "redis_pubsub.py").is_file() == redis
     assert (root / "tests" / "test_redis_backplane.py").is_file() == redis
     assert ('"redis[hiredis]' in (root / "pyproject.toml").read_text()) == redis
-    assert (root / "docs" / "protocol.md").is_file()
+    for document in ("protocol.md", "performance.md", "conformance.md"):
+        assert (root / "docs" / document).is_file(), document
     workflow = root / ".github" / "workflows" / "ci.yml"
     assert workflow.is_file() == (option_set.ci == "github")
     assert not (root / ".github").exists() or option_set.ci == "github"
