@@ -1,4 +1,5 @@
-"""Clients for tests over real sockets: well-behaved ones and one that stops reading."""
+"""Clients for tests over real sockets: well-behaved ones and one that stops reading, and a
+free port for a server of the test's own."""
 
 import asyncio
 import json
@@ -13,6 +14,14 @@ from websockets.uri import parse_uri
 
 TIMEOUT = 10.0
 """Seconds any single step of a socket test may take before the test fails."""
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
 
 
 @asynccontextmanager
