@@ -32,6 +32,10 @@ class OptionSet:
     def backplane(self) -> str:
         return self.answers.get("backplane", "memory")
 
+    @property
+    def auth(self) -> str:
+        return self.answers.get("auth", "none")
+
 
 OPTION_SETS = (
     OptionSet(
@@ -92,6 +96,22 @@ OPTION_SETS = (
             "ci": "none",
         },
         derived={"project_slug": "pit-wall"},
+    ),
+    OptionSet(
+        "auth-token-py312",
+        answers={"project_name": "Team Desk", "python_version": "3.12", "auth": "token"},
+        derived={"project_slug": "team-desk", "package_name": "team_desk", "env_prefix": "TEAM_DESK_"},
+    ),
+    OptionSet(
+        "auth-jwt-redis",
+        answers={
+            "project_name": "Signal Hub",
+            "python_version": "3.11",
+            "backplane": "redis",
+            "auth": "jwt",
+            "env_prefix": "HUB_",
+        },
+        derived={"project_slug": "signal-hub", "package_name": "signal_hub"},
     ),
 )
 

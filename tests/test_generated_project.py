@@ -57,6 +57,12 @@ def test_expected_files_are_rendered(projects: Projects, option_set: OptionSet) 
     assert (backplane / "redis_pubsub.py").is_file() == redis
     assert (root / "tests" / "test_redis_backplane.py").is_file() == redis
     assert ('"redis[hiredis]' in (root / "pyproject.toml").read_text()) == redis
+    auth = option_set.auth
+    assert (package / "auth" / "carriers.py").is_file() == (auth != "none")
+    assert (package / "auth" / "static_tokens.py").is_file() == (auth == "token")
+    assert (package / "auth" / "jwt_tokens.py").is_file() == (auth == "jwt")
+    assert (root / "tests" / "test_auth.py").is_file() == (auth != "none")
+    assert ('"pyjwt[crypto]' in (root / "pyproject.toml").read_text()) == (auth == "jwt")
     for document in ("protocol.md", "performance.md", "conformance.md"):
         assert (root / "docs" / document).is_file(), document
     workflow = root / ".github" / "workflows" / "ci.yml"
@@ -106,7 +112,7 @@ BENCH_TABLES = (
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("option_set", option_set_params("defaults", "custom-names", "redis-py311"))
+@pytest.mark.parametrize("option_set", option_set_params("defaults", "custom-names", "auth-token-py312", "auth-jwt-redis"))
 def test_the_benchmark_runs_in_its_smoke_configuration(
     projects: Projects, option_set: OptionSet
 ) -> None:

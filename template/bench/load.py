@@ -20,6 +20,8 @@ from collections.abc import Callable, Iterable
 
 from picows import WSCloseCode, WSFrame, WSListener, WSMsgType, WSTransport, ws_connect
 
+from bench import credential
+
 ROOM = "bench"
 CONNECT_BATCH = 100
 TIMEOUT = 30.0
@@ -138,7 +140,12 @@ async def connect_all(url: str, listeners: Iterable[Subscriber]) -> None:
     pending = list(listeners)
     for start in range(0, len(pending), CONNECT_BATCH):
         batch = pending[start : start + CONNECT_BATCH]
-        await asyncio.gather(*(ws_connect(_factory(listener), url) for listener in batch))
+        await asyncio.gather(
+            *(
+                ws_connect(_factory(listener), url, extra_headers=credential.HEADERS)
+                for listener in batch
+            )
+        )
     await asyncio.wait_for(asyncio.gather(*(listener.joined for listener in pending)), TIMEOUT)
 
 
@@ -158,7 +165,7 @@ class StalledSocket:
     RECEIVE_BUFFER = 4096
     HANDSHAKE = (
         "GET /ws HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-        "Sec-WebSocket-Key: YmVuY2gtc3RhbGxlZC0xNg==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        "Sec-WebSocket-Key: YmVuY2gtc3RhbGxlZC0xNg==\r\nSec-WebSocket-Version: 13\r\n{extra}\r\n"
     )
 
     def __init__(self) -> None:
@@ -169,7 +176,8 @@ class StalledSocket:
     async def join(self, host: str, port: int, room: str = ROOM) -> None:
         loop = asyncio.get_running_loop()
         await loop.sock_connect(self.socket, (host, port))
-        handshake = self.HANDSHAKE.replace("{host}", f"{host}:{port}")
+        extra = "".join(f"{name}: {value}\r\n" for name, value in credential.HEADERS.items())
+        handshake = self.HANDSHAKE.replace("{host}", f"{host}:{port}").replace("{extra}", extra)
         await loop.sock_sendall(self.socket, handshake.encode())
         response = b""
         while b"\r\n\r\n" not in response:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from starlette.websockets import WebSocketDisconnect
 
+from .limits import Place
 from .wire import Outgoing, Wire
 
 logger = logging.getLogger(__name__)
@@ -42,10 +43,10 @@ class Connection:
         "_queue_size",
         "_wire",
         "_writer",
-        "client",
         "closing",
         "id",
         "last_received",
+        "place",
         "rooms",
     )
 
@@ -56,11 +57,11 @@ class Connection:
         *,
         queue_size: int,
         close_timeout: float,
-        client: str | None = None,
+        place: Place | None = None,
     ) -> None:
         self.id = connection_id
-        self.client = client
-        """The address whose admission place this connection holds, if it took one."""
+        self.place = place
+        """Its share of the connection caps, if it took one (see `ConnectionManager.admit`)."""
         self.rooms: set[str] = set()
         self.closing = False
         self.last_received = asyncio.get_running_loop().time()

@@ -1,8 +1,8 @@
 """validate → dispatch → respond, for one text frame.
 
 Handlers are registered by message model and receive a typed message plus a small context:
-the connection's id and the manager's room operations. They never see a socket, so they are
-tested as plain async functions.
+the connection's id, its authenticated identity and the manager's room operations. They
+never see a socket, so they are tested as plain async functions.
 """
 
 import logging
@@ -12,6 +12,7 @@ from typing import Any, Protocol, TypeVar
 
 from pydantic import BaseModel
 
+from ..identity import Identity
 from .codec import decode, error_message, frame_id
 from .errors import ErrorCode, ProtocolError
 from .models import ServerMessage
@@ -41,6 +42,8 @@ class HandlerContext:
 
     connection_id: str
     rooms: Rooms
+    identity: Identity | None = None
+    """Who the client is, when the service authenticates; None when it does not."""
 
 
 Reply = Awaitable[ServerMessage | None]

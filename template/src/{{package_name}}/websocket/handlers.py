@@ -46,6 +46,9 @@ async def leave(message: LeaveMessage, context: HandlerContext) -> Left:
 async def chat(message: ChatMessage, context: HandlerContext) -> None:
     """The broadcast reaches the sender too; that echo is the sender's confirmation.
 
+    The `sender` is the client's authenticated identity when the service authenticates, and
+    its connection id otherwise.
+
     Publishing raises `BackplaneUnavailableError` while the backplane is down: the sender
     gets `backplane_unavailable` and nobody gets the message. A message lost on its way later
     gets the sender the same error, after the fact, with the same `ref`.
@@ -53,9 +56,9 @@ async def chat(message: ChatMessage, context: HandlerContext) -> None:
     room = message.payload.room
     if not context.rooms.is_member(context.connection_id, room):
         raise ProtocolError(ErrorCode.NOT_IN_ROOM, f"join room {room!r} before chatting in it")
+    identity = context.identity
+    sender = context.connection_id if identity is None else identity.subject
     broadcast = ChatBroadcast(
-        payload=ChatBroadcastPayload(
-            room=room, text=message.payload.text, sender=context.connection_id
-        )
+        payload=ChatBroadcastPayload(room=room, text=message.payload.text, sender=sender)
     )
     context.rooms.publish(room, broadcast, sender=context.connection_id, ref=message.id)

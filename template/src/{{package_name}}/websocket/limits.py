@@ -8,10 +8,21 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True, slots=True)
+class Place:
+    """A connection's share of the caps, taken at the handshake and held until it goes."""
+
+    client: str
+    """The client's address."""
+    identity: str | None = None
+    """The authenticated subject, when the service authenticates."""
+
+
+@dataclass(frozen=True, slots=True)
 class Limits:
     max_connections: int = 10_000
     max_connections_per_client: int = 100
     max_rooms_per_connection: int = 100
+    max_connections_per_identity: int = 20
 
 
 class TokenBucket:

@@ -35,7 +35,7 @@ from .errors import (
     ProtocolError,
     Refusal,
 )
-from .limits import Limits
+from .limits import Limits, Place
 from .models import Notice, NoticePayload, ServerMessage
 from .wire import ClientSocket, Outgoing, ServerTransport, WriteBatcher, wire_for
 
@@ -61,6 +61,7 @@ class ConnectionManager:
         self._limits = limits
         self._admitted = 0
         self._per_client: Counter[str] = Counter()
+        self._per_identity: Counter[str] = Counter()
         self._send_queue_size = send_queue_size
         self._close_timeout = close_timeout
         self._connections: dict[str, Connection] = {}
@@ -71,46 +72,52 @@ class ConnectionManager:
 
     # ── Lifecycle ───────────────────────────────────────────────────────────────────────────
 
-    def admit(self, client: str) -> Refusal | None:
-        """Hold a place for a handshake from `client` (its address), or say why there is none.
+    def admit(self, client: str, identity: str | None = None) -> Place | Refusal:
+        """Take a place for a handshake from `client` (its address) and, when the service
+        authenticates, `identity` (its subject); or say why there is none.
 
         The place is taken before the handshake is accepted, so a flood of simultaneous
-        handshakes cannot overshoot the caps; `add(..., client=client)` hands it to the
-        connection, which gives it back on removal, and `release` gives back the place of a
-        handshake that never became a connection.
+        handshakes cannot overshoot the caps; `add(..., place)` hands it to the connection,
+        which gives it back on removal, and `release` gives back the place of a handshake that
+        never became a connection.
         """
-        if self._admitted >= self._limits.max_connections:
+        limits = self._limits
+        if self._admitted >= limits.max_connections:
             return Refusal.SERVER_FULL
-        if self._per_client[client] >= self._limits.max_connections_per_client:
+        if self._per_client[client] >= limits.max_connections_per_client:
             return Refusal.TOO_MANY_CONNECTIONS
+        if identity is not None:
+            if self._per_identity[identity] >= limits.max_connections_per_identity:
+                return Refusal.TOO_MANY_FOR_IDENTITY
+            self._per_identity[identity] += 1
         self._admitted += 1
         self._per_client[client] += 1
-        return None
+        return Place(client, identity)
 
-    def release(self, client: str) -> None:
+    def release(self, place: Place) -> None:
         """Give back a place taken by `admit`."""
         self._admitted -= 1
-        self._per_client[client] -= 1
-        if not self._per_client[client]:
-            del self._per_client[client]
+        _count_down(self._per_client, place.client)
+        if place.identity is not None:
+            _count_down(self._per_identity, place.identity)
 
     def add(
         self,
         socket: ClientSocket,
         transport: ServerTransport | None = None,
-        client: str | None = None,
+        place: Place | None = None,
     ) -> Connection:
         """Track an accepted socket under a new, unguessable connection id.
 
         `transport` is what the service's own server lends for direct writes, when it runs;
-        `client` is the address whose place `admit` took, given back when the connection goes.
+        `place` is the one `admit` took for the handshake, given back when the connection goes.
         """
         connection = Connection(
             secrets.token_urlsafe(12),
             wire_for(socket, transport, self._batcher),
             queue_size=self._send_queue_size,
             close_timeout=self._close_timeout,
-            client=client,
+            place=place,
         )
         self._connections[connection.id] = connection
         self._none_left.clear()
@@ -122,8 +129,8 @@ class ConnectionManager:
         self._leave_all(connection)
         if self._connections.pop(connection.id, None) is None:
             return
-        if connection.client is not None:
-            self.release(connection.client)
+        if connection.place is not None:
+            self.release(connection.place)
         if not self._connections:
             self._none_left.set()
         logger.info("connection %s closed", connection.id)
@@ -310,3 +317,9 @@ class ConnectionManager:
     def _leave_all(self, connection: Connection) -> None:
         for room in tuple(connection.rooms):
             self.leave(connection.id, room)
+
+
+def _count_down(counter: Counter[str], key: str) -> None:
+    counter[key] -= 1
+    if not counter[key]:
+        del counter[key]

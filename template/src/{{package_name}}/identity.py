@@ -1,0 +1,23 @@
+"""Who is at the other end of a connection, as the handshake's credentials proved it.
+
+Handlers receive the `Identity` of the connection whose frame they handle, or None when the
+service runs without authentication (the template's `auth=none`).
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    subject: str
+    """The client's stable name: its name in AUTH_TOKENS, or its JWT's `sub` claim. Chat
+    messages carry it as `sender`, and connections are capped per subject."""
+
+    expires_at: float | None = None
+    """When the credentials stop being honoured (Unix time, leeway included): the connection
+    is then closed with 4401. None for credentials that do not expire."""
+
+    claims: Mapping[str, object] = field(default_factory=dict)
+    """Every claim of the client's JWT, for handlers that decide by role or tenant; empty
+    for static tokens."""
