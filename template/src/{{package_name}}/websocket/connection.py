@@ -43,6 +43,7 @@ class Connection:
         "_queue_size",
         "_wire",
         "_writer",
+        "close_code",
         "closing",
         "id",
         "last_received",
@@ -64,6 +65,8 @@ class Connection:
         """Its share of the connection caps, if it took one (see `ConnectionManager.admit`)."""
         self.rooms: set[str] = set()
         self.closing = False
+        self.close_code: int | None = None
+        """How the connection ended: the code the server closed it with, or else the client's."""
         self.last_received = asyncio.get_running_loop().time()
         self._wire = wire
         self._queue: deque[Outgoing | _Close] = deque()
@@ -98,6 +101,7 @@ class Connection:
         if self.closing:
             return
         self.closing = True
+        self.close_code = code
         self._wire.drop_after(self._close_timeout)
         self._enqueue(_Close(code, reason))
 
@@ -110,6 +114,7 @@ class Connection:
         if self.closing:
             return
         self.closing = True
+        self.close_code = code
         self._wire.drop_after(self._close_timeout)
         self._stop_writer()
         self._enqueue(_Close(code, reason))
@@ -169,7 +174,7 @@ class Connection:
                 if close is not None:  # the last thing ever queued
                     await self._send_close(close)
         except CLIENT_GONE:
-            logger.debug("write to closing connection %s failed", self.id)
+            logger.debug("write_failed", extra={"connection_id": self.id})
         finally:
             if self._writer is asyncio.current_task():
                 self._writer = None
@@ -178,4 +183,4 @@ class Connection:
         try:
             await self._wire.close(close.code, close.reason)
         except CLIENT_GONE:
-            logger.debug("close of connection %s that was already gone", self.id)
+            logger.debug("close_failed", extra={"connection_id": self.id})

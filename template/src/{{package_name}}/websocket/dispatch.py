@@ -94,7 +94,10 @@ class HandlerRegistry:
             return error_message(error.code, error.message, message.id)
         except Exception:
             # A bug in one handler must not cost the client its connection and rooms.
-            logger.exception("handler for %r failed", message.type)
+            logger.exception(
+                "handler_failed",
+                extra={"connection_id": context.connection_id, "message_type": message.type},
+            )
             return error_message(ErrorCode.INTERNAL_ERROR, "internal error", message.id)
         if reply is None or message.id is None:
             return reply

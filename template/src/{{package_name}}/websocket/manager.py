@@ -121,7 +121,14 @@ class ConnectionManager:
         )
         self._connections[connection.id] = connection
         self._none_left.clear()
-        logger.info("connection %s opened", connection.id)
+        logger.info(
+            "connection_opened",
+            extra={
+                "connection_id": connection.id,
+                "client": place.client if place else None,
+                "identity": place.identity if place else None,
+            },
+        )
         return connection
 
     async def remove(self, connection: Connection) -> None:
@@ -133,7 +140,10 @@ class ConnectionManager:
             self.release(connection.place)
         if not self._connections:
             self._none_left.set()
-        logger.info("connection %s closed", connection.id)
+        logger.info(
+            "connection_closed",
+            extra={"connection_id": connection.id, "code": connection.close_code},
+        )
         await connection.finish()
 
     def close_all(self, code: int, reason: str) -> None:
@@ -153,7 +163,7 @@ class ConnectionManager:
         self.close_all(code, reason)
         if await self._none_left_within(grace - min(FORCE_WINDOW, grace / 2)):
             return True
-        logger.warning("dropping %d connections that did not close", len(self._connections))
+        logger.warning("drain_dropping", extra={"connections": len(self._connections)})
         for connection in self._connections.values():
             connection.drop()
         return await self._none_left_within(deadline - loop.time())
@@ -178,7 +188,10 @@ class ConnectionManager:
             deadline = loop.time() - idle_timeout
             for connection in tuple(self._connections.values()):
                 if connection.last_received < deadline and not connection.closing:
-                    logger.info("connection %s idle for %ss", connection.id, idle_timeout)
+                    logger.info(
+                        "connection_idle",
+                        extra={"connection_id": connection.id, "code": CloseCode.GOING_AWAY},
+                    )
                     connection.close(CloseCode.GOING_AWAY, IDLE)
 
     # ── Rooms ───────────────────────────────────────────────────────────────────────────────
@@ -307,9 +320,12 @@ class ConnectionManager:
 
     def _drop_slow_consumer(self, connection: Connection) -> None:
         logger.warning(
-            "connection %s is a slow consumer (%d messages queued): closing it",
-            connection.id,
-            connection.queued,
+            "slow_consumer",
+            extra={
+                "connection_id": connection.id,
+                "code": CloseCode.TRY_AGAIN_LATER,
+                "queued": connection.queued,
+            },
         )
         self._leave_all(connection)
         connection.abandon(CloseCode.TRY_AGAIN_LATER, SLOW_CONSUMER)
