@@ -100,7 +100,11 @@ OPTION_SETS = (
     OptionSet(
         "auth-token-py312",
         answers={"project_name": "Team Desk", "python_version": "3.12", "auth": "token"},
-        derived={"project_slug": "team-desk", "package_name": "team_desk", "env_prefix": "TEAM_DESK_"},
+        derived={
+            "project_slug": "team-desk",
+            "package_name": "team_desk",
+            "env_prefix": "TEAM_DESK_",
+        },
     ),
     OptionSet(
         "auth-jwt-redis",

@@ -112,7 +112,10 @@ BENCH_TABLES = (
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("option_set", option_set_params("defaults", "custom-names", "auth-token-py312", "auth-jwt-redis"))
+@pytest.mark.parametrize(
+    "option_set",
+    option_set_params("defaults", "custom-names", "auth-token-py312", "auth-jwt-redis"),
+)
 def test_the_benchmark_runs_in_its_smoke_configuration(
     projects: Projects, option_set: OptionSet
 ) -> None:
