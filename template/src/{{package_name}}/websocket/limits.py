@@ -1,10 +1,15 @@
 """Limits that keep one client from taking more than its share of the service.
 
-`Limits` holds the connection and room caps the manager enforces; `TokenBucket` paces the
+`Limits` holds the connection and room caps the manager enforces; `RateLimit` paces the
 frames of one connection in its receive loop. Every default is in `config.py`, with why.
 """
 
+import math
 from dataclasses import dataclass
+from enum import Enum
+
+FORGIVEN_AFTER = 1.0
+"""Seconds without a refusal after which a connection's earlier refusals stop counting."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,3 +53,42 @@ class TokenBucket:
             return False
         self._tokens -= 1
         return True
+
+
+class Pace(Enum):
+    """What `RateLimit.check` says of one frame."""
+
+    ALLOWED = "allowed"
+    REFUSED = "refused"
+    """Over the rate: the frame is dropped and answered `rate_limited`."""
+    EXCEEDED = "exceeded"
+    """Over the rate, and the client ignored too many refusals: it is closed with 1008."""
+
+
+class RateLimit:
+    """A connection's token bucket, and the refusals that tell a client slowing down from one
+    that ignores them.
+
+    A client is closed after `burst` refusals with no quiet second among them. Counting the
+    refusals in a row instead lets a flood go on for ever whenever a token refills every few
+    frames, which is what happens to every flood once the server takes longer than `1/rate`
+    seconds to get through `burst` frames: a busy server would never close its worst client.
+    """
+
+    __slots__ = ("_bucket", "_last_refusal", "_refusals", "_tolerated")
+
+    def __init__(self, rate: float, burst: int, now: float) -> None:
+        self._bucket = TokenBucket(rate, burst, now)
+        self._tolerated = burst
+        self._refusals = 0
+        self._last_refusal = -math.inf
+
+    def check(self, now: float) -> Pace:
+        """Take a token for a frame received at `now`, or count a refusal."""
+        if self._bucket.take(now):
+            return Pace.ALLOWED
+        if now - self._last_refusal >= FORGIVEN_AFTER:
+            self._refusals = 0
+        self._last_refusal = now
+        self._refusals += 1
+        return Pace.EXCEEDED if self._refusals >= self._tolerated else Pace.REFUSED

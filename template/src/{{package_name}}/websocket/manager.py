@@ -44,6 +44,8 @@ logger = logging.getLogger(__name__)
 DEFAULT_LIMITS = Limits()
 FORCE_WINDOW = 0.5
 """Seconds at the end of a drain kept for dropping the connections that would not close."""
+SETTLE_SHARE = 0.25
+"""The largest part of a drain's grace period spent waiting for the backplane to settle."""
 
 
 class ConnectionManager:
@@ -58,6 +60,8 @@ class ConnectionManager:
         limits: Limits = DEFAULT_LIMITS,
     ) -> None:
         self.backplane = backplane
+        self.draining = False
+        """Whether a drain has begun: handshakes are refused and frames are no longer handled."""
         self._limits = limits
         self._admitted = 0
         self._per_client: Counter[str] = Counter()
@@ -154,14 +158,24 @@ class ConnectionManager:
     async def drain(self, code: int, reason: str, grace: float) -> bool:
         """Close every connection and wait, at most `grace` seconds, until none is left.
 
+        First the service stops handling frames (the receive loops answer `shutting_down`),
+        and the backplane settles: the room messages already published come back and are
+        queued, so that every frame a client sent gets its outcome before the close frame.
         Connections that have not closed when little of the grace period is left (stalled
         clients, stuck handlers) are dropped, so that their tasks end on their own before the
         server has to cancel them. Returns whether every connection was gone in time.
         """
         loop = asyncio.get_running_loop()
         deadline = loop.time() + grace
+        self.draining = True
+        if grace > 0:
+            try:
+                await asyncio.wait_for(self.backplane.settle(), grace * SETTLE_SHARE)
+            except TimeoutError:
+                extra = {"connections": self.connection_count}
+                logger.warning("backplane_not_settled", extra=extra)
         self.close_all(code, reason)
-        if await self._none_left_within(grace - min(FORCE_WINDOW, grace / 2)):
+        if await self._none_left_within(deadline - loop.time() - min(FORCE_WINDOW, grace / 2)):
             return True
         logger.warning("drain_dropping", extra={"connections": len(self._connections)})
         for connection in self._connections.values():

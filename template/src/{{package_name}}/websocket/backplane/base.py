@@ -45,6 +45,14 @@ class Backplane(Protocol):
     def unsubscribe(self, room: str) -> None:
         """Stop receiving `room`'s messages (its last local member left)."""
 
+    async def settle(self) -> None:
+        """Return once every message this instance published so far has been delivered back
+        to its listener, for the rooms it has members in, or is known to be lost.
+
+        A drain calls it after the service stops handling frames and before it closes the
+        connections, so that their last room messages reach them ahead of the close.
+        """
+
     def publish(self, room: str, message: str) -> asyncio.Future[None]:
         """Send an encoded message to the room on every instance, without waiting.
 
