@@ -6,10 +6,13 @@ Orchestrators restart on the first and route on the second: an instance cut off 
 keeps its connections and recovers by itself, so it is taken out of rotation, not restarted.
 """
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import APIRouter, Depends, Request, Response, status
 from pydantic import BaseModel
+
+from .dependencies import get_manager
+from .websocket.manager import ConnectionManager
 
 router = APIRouter(tags=["health"])
 
@@ -28,8 +31,12 @@ async def healthz() -> Health:
 
 
 @router.get("/readyz", responses={503: {"model": Readiness}})
-async def readyz(request: Request, response: Response) -> Readiness:
-    if request.app.state.ready and request.app.state.manager.backplane.available:
+async def readyz(
+    request: Request,
+    response: Response,
+    manager: Annotated[ConnectionManager, Depends(get_manager)],
+) -> Readiness:
+    if request.app.state.started and not manager.draining and manager.backplane.available:
         return Readiness(status="ready")
     response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     return Readiness(status="not_ready")
