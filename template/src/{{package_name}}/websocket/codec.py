@@ -11,9 +11,10 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
 
 from .errors import ErrorCode, ProtocolError
-from .models import ClientMessage, Error, ErrorPayload, MessageId, ServerMessage
+from .models import ClientMessage, Error, ErrorPayload, MessageId, RoomMessage, ServerMessage
 
 _client_messages: Final = TypeAdapter[ClientMessage](ClientMessage)
+_room_messages: Final = TypeAdapter[RoomMessage](RoomMessage)
 
 
 class _FrameId(BaseModel):
@@ -42,6 +43,21 @@ def frame_id(text: str) -> str | None:
 def encode(message: ServerMessage) -> str:
     """Serialize a server message; `ref` is left out unless it is set."""
     return message.model_dump_json(exclude_none=True)
+
+
+def is_room_message(text: str) -> bool:
+    """Whether `text` is a room message exactly as `encode` writes one.
+
+    What a backplane delivers comes from outside the process (anyone who can reach Redis can
+    publish to a room's channel), so it is checked before any client sees it: it must parse
+    as a `RoomMessage` and serialize back to the very same text, so that no unknown field,
+    other spelling or stray value reaches a client. One check per message, not per recipient.
+    """
+    try:
+        message = _room_messages.validate_json(text)
+    except ValidationError:
+        return False
+    return encode(message) == text
 
 
 def error_message(code: ErrorCode, message: str, ref: str | None = None) -> Error:

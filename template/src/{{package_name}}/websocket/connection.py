@@ -5,10 +5,19 @@ when the wire can take it without waiting (see `wire.py`), and otherwise appende
 queue. A writer task exists only while the queue does not drain: it waits until the client
 makes room, writes everything queued in one write, and ends when the queue is empty, so an
 idle or keeping-up connection costs no task. The writer is the only coroutine a slow reader
-can hold up. When the queue is full the connection is beyond saving: `abandon` throws the
-queue away and closes it. A client that has stopped reading has a full TCP window and will
-never receive that close frame, so every close also arms a timer that drops the TCP
-connection (see `server.py`) once the close timeout has passed.
+can hold up.
+
+A connection ends in one of three ways, each named for what it does:
+
+- `close`: write what is queued, then the close frame (shutdown, idle, rate limit, expiry);
+- `evict`: throw the queue away and write the close frame (a slow consumer, whose full queue
+  shows it is beyond saving);
+- `reset`: throw the queue away and reset the TCP connection now (a drain's last resort).
+
+A client that has stopped reading has a full TCP window and will never receive a close
+frame, so `close` and `evict` also arm a timer that resets the TCP connection (see
+`server.py`) once the close timeout has passed. Once the receive loop has ended, the manager
+calls `release`, which lets a closing writer finish and stops any other.
 """
 
 import asyncio
@@ -18,14 +27,18 @@ from dataclasses import dataclass
 
 from starlette.websockets import WebSocketDisconnect
 
+from ..tasks import start_background
 from .limits import Place
 from .wire import Outgoing, Wire
 
 logger = logging.getLogger(__name__)
 
-CLIENT_GONE = (OSError, RuntimeError, WebSocketDisconnect)
+CLIENT_GONE = (OSError, WebSocketDisconnect)
 """What a write to a client that has just gone raises (uvicorn's `ClientDisconnected` is an
-`OSError`); its receive loop sees the disconnect and ends the connection."""
+`OSError`); its receive loop sees the disconnect and ends the connection. Anything else a
+write raises is a client gone only if the wire says the connection is no longer open (uvicorn
+refuses sends after it closed a connection itself, with a `RuntimeError`); otherwise it is a
+bug, logged at ERROR."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,39 +109,39 @@ class Connection:
         return True
 
     def close(self, code: int, reason: str) -> None:
-        """Close after writing everything already queued; the TCP connection is dropped if
+        """Close after writing everything already queued; the TCP connection is reset if
         the close has not completed within the close timeout."""
         if self.closing:
             return
         self.closing = True
         self.close_code = code
-        self._wire.drop_after(self._close_timeout)
+        self._wire.reset_after(self._close_timeout)
         self._enqueue(_Close(code, reason))
 
-    def abandon(self, code: int, reason: str) -> None:
+    def evict(self, code: int, reason: str) -> None:
         """Close at once, discarding the queue: the client cannot keep up.
 
         The writer is most likely blocked on the full socket, so it is replaced by one that
-        only sends the close frame.
+        only sends the close frame; the reset timer ends it if the client never takes it.
         """
         if self.closing:
             return
         self.closing = True
         self.close_code = code
-        self._wire.drop_after(self._close_timeout)
+        self._wire.reset_after(self._close_timeout)
         self._stop_writer()
         self._enqueue(_Close(code, reason))
 
-    def drop(self) -> None:
+    def reset(self) -> None:
         """Give up on the connection: discard the queue, stop the writer, reset the TCP link."""
         self.closing = True
         self._stop_writer()
-        self._wire.drop_after(0)
+        self._wire.reset_after(0)
 
-    async def finish(self) -> None:
+    async def release(self) -> None:
         """Release the writer once the receive loop has ended.
 
-        A closing connection's writer is left to complete its close, which the drop timer
+        A closing connection's writer is left to complete its close, which the reset timer
         bounds; otherwise the client is gone and whatever is still queued is discarded.
         """
         if not self.closing:
@@ -144,7 +157,7 @@ class Connection:
     def _enqueue(self, item: "Outgoing | _Close") -> None:
         self._queue.append(item)
         if self._writer is None:
-            self._writer = asyncio.create_task(self._write(), name=f"writer {self.id}")
+            self._writer = start_background(self._write(), f"writer {self.id}")
 
     def _stop_writer(self) -> None:
         self._queue.clear()
@@ -158,7 +171,7 @@ class Connection:
             while queue:
                 # Wait before taking the batch: while messages are queued, `send` queues behind
                 # them instead of writing, so nothing overtakes them. A close waits in its own
-                # send, which the drop timer ends if the client never makes room for it.
+                # send, which the reset timer ends if the client never makes room for it.
                 if not isinstance(queue[0], _Close):
                     await self._wire.wait_ready()
                 batch: list[Outgoing] = []
@@ -173,8 +186,8 @@ class Connection:
                     await self._wire.write(batch)
                 if close is not None:  # the last thing ever queued
                     await self._send_close(close)
-        except CLIENT_GONE:
-            logger.debug("write_failed", extra={"connection_id": self.id})
+        except Exception as error:  # noqa: BLE001 - sorted by `_write_failed`, never swallowed
+            self._write_failed("write_failed", error)
         finally:
             if self._writer is asyncio.current_task():
                 self._writer = None
@@ -182,5 +195,13 @@ class Connection:
     async def _send_close(self, close: _Close) -> None:
         try:
             await self._wire.close(close.code, close.reason)
-        except CLIENT_GONE:
-            logger.debug("close_failed", extra={"connection_id": self.id})
+        except Exception as error:  # noqa: BLE001 - sorted by `_write_failed`, never swallowed
+            self._write_failed("close_failed", error)
+
+    def _write_failed(self, event: str, error: Exception) -> None:
+        """Log a failed write: at DEBUG when the client has gone, at ERROR when it is a bug."""
+        extra = {"connection_id": self.id}
+        if isinstance(error, CLIENT_GONE) or not self._wire.open():
+            logger.debug(event, extra=extra)
+        else:
+            logger.error(event, extra=extra, exc_info=error)

@@ -28,6 +28,7 @@ class Limits:
     max_connections_per_client: int = 100
     max_rooms_per_connection: int = 100
     max_connections_per_identity: int = 20
+    publish_backlog: int = 10_000
 
 
 class TokenBucket:

@@ -4,16 +4,23 @@ The router adds a connection after accepting it and removes it in `finally`, wha
 the connection; removal takes the connection out of every room and drops rooms left empty.
 Handlers reach rooms through the `Rooms` protocol and never see a socket.
 
-A room message goes through the backplane (`backplane/`): `publish` hands it over, and the
-backplane delivers it back, to this manager and to the manager of every other instance with
-members in the room, in one order; `deliver` then fans it out here. The manager subscribes
-the backplane to a room when the room's first local member joins, and unsubscribes it when
-the last one leaves.
+How a message reaches the sockets, in the words used throughout the service:
 
-Delivery never waits on a client. A message is serialized and framed once, and the same
-`Outgoing` object is written or queued for every recipient (see `connection.py` and
-`wire.py`); a recipient whose queue is full is a slow consumer: it is closed with 1013 and
-leaves its rooms at once, so the rest of the room goes on unharmed.
+1. `publish(room, message)`: a room message is encoded once and handed to the backplane
+   (`backplane/`), never straight to the members. It is now *in flight* (`in_flight.py`).
+2. The backplane carries it to every instance with members in the room, this one included,
+   in one order shared by all, and *delivers* it back: `deliver(room, text)`.
+3. `deliver` *fans it out*: the same `Outgoing` (serialized and framed once, `wire.py`) is
+   *sent* to each local member, and to its sender if the sender has left the room since.
+4. `Connection.send` (`connection.py`) writes it at once when the socket can take it, and
+   otherwise *queues* it for the connection's writer task; it never waits.
+5. A connection whose queue is full is a slow consumer: it is *evicted* (closed with 1013,
+   its queue thrown away) and leaves its rooms at once, so the rest of the room goes on.
+
+`send(connection_id, message)` is step 4 for one connection (replies, the welcome);
+`fan_out(room, message)` is step 3 for this instance alone (notices about the backplane).
+The manager subscribes the backplane to a room when the room's first local member joins,
+and unsubscribes it once the last one has left and none of its messages is in flight.
 """
 
 import asyncio
@@ -21,6 +28,7 @@ import logging
 import secrets
 from collections import Counter
 from collections.abc import Collection, Iterable
+from functools import partial
 
 from .backplane import Backplane
 from .codec import encode, error_message
@@ -28,6 +36,7 @@ from .connection import Connection
 from .errors import (
     IDLE,
     SLOW_CONSUMER,
+    BackplaneBusyError,
     BackplaneUnavailableError,
     CloseCode,
     ErrorCode,
@@ -35,6 +44,7 @@ from .errors import (
     ProtocolError,
     Refusal,
 )
+from .in_flight import InFlight, Published
 from .limits import Limits, Place
 from .models import Notice, NoticePayload, ServerMessage
 from .wire import ClientSocket, Outgoing, ServerTransport, WriteBatcher, wire_for
@@ -44,8 +54,12 @@ logger = logging.getLogger(__name__)
 DEFAULT_LIMITS = Limits()
 FORCE_WINDOW = 0.5
 """Seconds at the end of a drain kept for dropping the connections that would not close."""
-SETTLE_SHARE = 0.25
-"""The largest part of a drain's grace period spent waiting for the backplane to settle."""
+IN_FLIGHT_SHARE = 0.25
+"""The largest part of a drain's grace period spent waiting for messages in flight."""
+UNCONFIRMED = (
+    "contact with the other instances was lost before this message came back: some members "
+    "may have received it, others not"
+)
 
 
 class ConnectionManager:
@@ -73,6 +87,7 @@ class ConnectionManager:
         self._none_left = asyncio.Event()
         self._none_left.set()
         self._batcher = WriteBatcher()
+        self._in_flight = InFlight(limits.publish_backlog)
 
     # ── Lifecycle ───────────────────────────────────────────────────────────────────────────
 
@@ -148,7 +163,7 @@ class ConnectionManager:
             "connection_closed",
             extra={"connection_id": connection.id, "code": connection.close_code},
         )
-        await connection.finish()
+        await connection.release()
 
     def close_all(self, code: int, reason: str) -> None:
         """Ask every connection to close once what is queued for it has been written."""
@@ -159,27 +174,27 @@ class ConnectionManager:
         """Close every connection and wait, at most `grace` seconds, until none is left.
 
         First the service stops handling frames (the receive loops answer `shutting_down`),
-        and the backplane settles: the room messages already published come back and are
-        queued, so that every frame a client sent gets its outcome before the close frame.
-        Connections that have not closed when little of the grace period is left (stalled
-        clients, stuck handlers) are dropped, so that their tasks end on their own before the
-        server has to cancel them. Returns whether every connection was gone in time.
+        and waits for the room messages in flight to come back and be queued, so that every
+        frame a client sent gets its outcome before the close frame. Connections that have
+        not closed when little of the grace period is left (stalled clients, stuck handlers)
+        are reset, so that their tasks end on their own before the server has to cancel
+        them. Returns whether every connection was gone in time.
         """
         loop = asyncio.get_running_loop()
         deadline = loop.time() + grace
         self.draining = True
         if grace > 0:
             try:
-                await asyncio.wait_for(self.backplane.settle(), grace * SETTLE_SHARE)
+                await asyncio.wait_for(self._in_flight.none_left(), grace * IN_FLIGHT_SHARE)
             except TimeoutError:
-                extra = {"connections": self.connection_count}
-                logger.warning("backplane_not_settled", extra=extra)
+                extra = {"in_flight": len(self._in_flight)}
+                logger.warning("drain_in_flight_timeout", extra=extra)
         self.close_all(code, reason)
         if await self._none_left_within(deadline - loop.time() - min(FORCE_WINDOW, grace / 2)):
             return True
-        logger.warning("drain_dropping", extra={"connections": len(self._connections)})
+        logger.warning("drain_resetting", extra={"connections": len(self._connections)})
         for connection in self._connections.values():
-            connection.drop()
+            connection.reset()
         return await self._none_left_within(deadline - loop.time())
 
     async def _none_left_within(self, seconds: float) -> bool:
@@ -196,17 +211,20 @@ class ConnectionManager:
         less than a timer rescheduled on every received message.
         """
         loop = asyncio.get_running_loop()
-        period = idle_timeout / 4
         while True:
-            await asyncio.sleep(period)
-            deadline = loop.time() - idle_timeout
-            for connection in tuple(self._connections.values()):
-                if connection.last_received < deadline and not connection.closing:
-                    logger.info(
-                        "connection_idle",
-                        extra={"connection_id": connection.id, "code": CloseCode.GOING_AWAY},
-                    )
-                    connection.close(CloseCode.GOING_AWAY, IDLE)
+            await asyncio.sleep(idle_timeout / 4)
+            self.close_silent_since(loop.time() - idle_timeout)
+
+    def close_silent_since(self, moment: float) -> None:
+        """Close, with 1001, every connection that has received nothing since `moment` (on
+        the event loop's clock)."""
+        for connection in tuple(self._connections.values()):
+            if connection.last_received < moment and not connection.closing:
+                logger.info(
+                    "connection_idle",
+                    extra={"connection_id": connection.id, "code": CloseCode.GOING_AWAY},
+                )
+                connection.close(CloseCode.GOING_AWAY, IDLE)
 
     # ── Rooms ───────────────────────────────────────────────────────────────────────────────
 
@@ -237,6 +255,11 @@ class ConnectionManager:
         members.pop(connection_id, None)
         if not members:
             del self._rooms[room]
+            self._unsubscribe_if_unused(room)
+
+    def _unsubscribe_if_unused(self, room: str) -> None:
+        """Unsubscribe a room that has no local member and no message of ours in flight."""
+        if room not in self._rooms and not self._in_flight.waiting_in(room):
             self.backplane.unsubscribe(room)
 
     def is_member(self, connection_id: str, room: str) -> bool:
@@ -265,7 +288,7 @@ class ConnectionManager:
         """Queue one message for one connection, if it is still there (replies, the welcome)."""
         connection = self._connections.get(connection_id)
         if connection is not None:
-            self._deliver((connection,), Outgoing(encode(message)))
+            self._send_to((connection,), Outgoing(encode(message)))
 
     def publish(
         self,
@@ -277,24 +300,57 @@ class ConnectionManager:
     ) -> None:
         """Send `message` to every member of `room`, on every instance, through the backplane.
 
-        Raises `BackplaneUnavailableError` when the backplane is down. Otherwise it does not
-        wait: if the message is lost on its way after all, the `sender` connection gets a
-        `backplane_unavailable` error carrying `ref`.
+        Raises `BackplaneUnavailableError` when the backplane is down, and
+        `BackplaneBusyError` when `publish_backlog` messages are already in flight. Otherwise
+        it does not wait, and the `sender` connection gets exactly one outcome: the message
+        itself when it comes back (even if the sender has left the room meanwhile), or an
+        error carrying `ref` if it is lost on its way.
         """
-        sent = self.backplane.publish(room, encode(message))
-        sent.add_done_callback(lambda outcome: self._report_lost(outcome, sender, ref))
+        if self._in_flight.full:
+            raise BackplaneBusyError
+        text = encode(message)
+        published = self._in_flight.add(room, text, sender, ref)
+        try:
+            sent = self.backplane.publish(room, text)
+        except BaseException:
+            self._in_flight.discard(published)
+            raise
+        sent.add_done_callback(partial(self._check_sent, published))
 
-    def _report_lost(
-        self, outcome: asyncio.Future[None], sender: str | None, ref: str | None
-    ) -> None:
-        if outcome.cancelled() or outcome.exception() is not None:  # retrieved either way
+    def _check_sent(self, published: Published, sent: asyncio.Future[None]) -> None:
+        lost_on_its_way = sent.cancelled() or sent.exception() is not None  # retrieved
+        if lost_on_its_way and self._in_flight.discard(published):
             lost = BackplaneUnavailableError()
-            if sender is not None:
-                self.send(sender, error_message(lost.code, lost.message, ref))
+            self._report_lost(published, lost.code, lost.message)
+
+    def _report_lost(self, published: Published, code: ErrorCode, why: str) -> None:
+        if published.sender is not None:
+            self.send(published.sender, error_message(code, why, published.ref))
+        self._unsubscribe_if_unused(published.room)
 
     def deliver(self, room: str, message: str) -> None:
-        """Fan out a message the backplane delivered to this instance's members of `room`."""
-        self._fan_out(room, Outgoing(message))
+        """Fan out a message the backplane delivered to this instance's members of `room`,
+        and to its sender, if it is this instance's own and the sender has left the room."""
+        outgoing = Outgoing(message)
+        members = self._rooms.get(room)
+        if members:
+            self._send_to(tuple(members.values()), outgoing)
+        published = self._in_flight.returned(room, message)
+        if published is None:
+            return
+        sender = published.sender
+        if sender is not None and (not members or sender not in members):
+            connection = self._connections.get(sender)
+            if connection is not None:
+                self._send_to((connection,), outgoing)
+        if not members:
+            self._unsubscribe_if_unused(room)
+
+    def interrupted(self) -> None:
+        """The backplane lost its link: the messages in flight will not come back, and each
+        sender is told that its message may have reached only some members."""
+        for published in self._in_flight.take_all():
+            self._report_lost(published, ErrorCode.DELIVERY_UNCONFIRMED, UNCONFIRMED)
 
     def resumed(self, rooms: Collection[str]) -> None:
         """Tell the members of `rooms` that messages sent during a backplane outage are lost."""
@@ -305,34 +361,36 @@ class ConnectionManager:
                 message="the service lost contact with the other instances for a while: "
                 "messages sent to this room meanwhile may have been missed",
             )
-            self.broadcast(room, Notice(payload=notice))
+            self.fan_out(room, Notice(payload=notice))
 
-    def broadcast(self, room: str, message: ServerMessage) -> int:
+    def fan_out(self, room: str, message: ServerMessage) -> int:
         """Queue `message` for this instance's members of `room`; return how many it reached.
 
         Local only: room messages go through `publish`, so that every instance sees them.
-        """
-        return self._fan_out(room, Outgoing(encode(message)))
-
-    def _fan_out(self, room: str, message: Outgoing) -> int:
-        """Queue one encoded message for every local member of `room`.
-
-        The message is serialized, and framed, once: every member gets the same object, so a
-        fan-out costs one write or append per member, and waits on nobody.
         """
         members = self._rooms.get(room)
         if not members:
             return 0
         recipients = tuple(members.values())
-        self._deliver(recipients, message)
+        self._send_to(recipients, Outgoing(encode(message)))
         return len(recipients)
 
-    def _deliver(self, connections: Iterable[Connection], message: Outgoing) -> None:
+    @property
+    def in_flight(self) -> int:
+        """Room messages published here that have not come back yet."""
+        return len(self._in_flight)
+
+    def _send_to(self, connections: Iterable[Connection], message: Outgoing) -> None:
+        """Send one encoded message to each connection; evict those that cannot keep up.
+
+        Every connection gets the very same object, so a fan-out costs one write or append
+        per member, and waits on nobody.
+        """
         for connection in connections:
             if not connection.send(message):
-                self._drop_slow_consumer(connection)
+                self._evict_slow_consumer(connection)
 
-    def _drop_slow_consumer(self, connection: Connection) -> None:
+    def _evict_slow_consumer(self, connection: Connection) -> None:
         logger.warning(
             "slow_consumer",
             extra={
@@ -342,7 +400,7 @@ class ConnectionManager:
             },
         )
         self._leave_all(connection)
-        connection.abandon(CloseCode.TRY_AGAIN_LATER, SLOW_CONSUMER)
+        connection.evict(CloseCode.TRY_AGAIN_LATER, SLOW_CONSUMER)
 
     def _leave_all(self, connection: Connection) -> None:
         for room in tuple(connection.rooms):

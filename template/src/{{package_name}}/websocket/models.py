@@ -145,6 +145,11 @@ class ChatBroadcast(ServerMessage):
     payload: ChatBroadcastPayload
 
 
+RoomMessage = ChatBroadcast
+"""Every message that travels through a room (`publish`, the backplane, `deliver`). A new
+kind of room message joins here, as a union discriminated by `type`."""
+
+
 class ErrorPayload(_ServerModel):
     code: ErrorCode
     message: str

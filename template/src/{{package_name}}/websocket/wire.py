@@ -11,13 +11,24 @@ with every other frame the turn produced for that connection, in one call: no ta
 no per-recipient framing. Once the transport pauses (the client is not keeping up), messages
 wait in the connection's queue and its writer joins them into one write when it resumes.
 `AsgiWire` is the portable fallback: plain ASGI sends through Starlette's `WebSocket`, for the
-test client, other ASGI servers and compressed connections.
+test client, other ASGI servers and compressed connections (permessage-deflate frames depend
+on everything compressed before them, so they cannot be shared). Under the service's own
+server a compressed connection still has the lent transport, for the one thing ASGI cannot
+do: reset a connection whose client stopped reading.
 """
 
 import asyncio
+import logging
 from typing import Protocol
 
 from websockets.frames import Frame, Opcode
+
+logger = logging.getLogger(__name__)
+
+TRANSPORT_EXTENSION = "service.transport"
+"""Key, in an ASGI scope's `extensions`, of `{"transport": ServerTransport}`: what the
+service's own server (`server.py`) lends each connection. Defined here, with the protocol it
+names, so that the application imports nothing of the server's."""
 
 
 class Outgoing:
@@ -61,7 +72,7 @@ class ServerTransport(Protocol):
         """Wait until the transport takes writes again; raise `OSError` if it is gone."""
 
     def write(self, data: bytes) -> None: ...
-    def drop_after(self, delay: float) -> None:
+    def reset_after(self, delay: float) -> None:
         """Reset the TCP connection after `delay` seconds unless it has ended by then."""
 
 
@@ -78,16 +89,22 @@ class Wire(Protocol):
         """Write `messages` in order, waiting for the client as long as it takes."""
 
     async def close(self, code: int, reason: str) -> None: ...
-    def drop_after(self, delay: float) -> None: ...
+    def reset_after(self, delay: float) -> None:
+        """Reset the TCP connection after `delay` seconds unless it has ended by then."""
+
+    def open(self) -> bool:
+        """Whether, as far as the server can tell, the connection is still open."""
 
 
 class AsgiWire:
-    """Writes through the ASGI interface, one send per message."""
+    """Writes through the ASGI interface, one send per message; resets through the lent
+    transport when there is one."""
 
-    __slots__ = ("_socket",)
+    __slots__ = ("_socket", "_transport")
 
-    def __init__(self, socket: ClientSocket) -> None:
+    def __init__(self, socket: ClientSocket, transport: ServerTransport | None = None) -> None:
         self._socket = socket
+        self._transport = transport
 
     def write_now(self, message: Outgoing) -> bool:
         return False
@@ -102,8 +119,13 @@ class AsgiWire:
     async def close(self, code: int, reason: str) -> None:
         await self._socket.close(code, reason)
 
-    def drop_after(self, delay: float) -> None:
-        """ASGI has no way to drop a connection; the server's own timeouts must do."""
+    def reset_after(self, delay: float) -> None:
+        """Without a lent transport there is no way to reset: the server's timeouts must do."""
+        if self._transport is not None:
+            self._transport.reset_after(delay)
+
+    def open(self) -> bool:
+        return self._transport is None or self._transport.open()
 
 
 class TransportWire(AsgiWire):
@@ -115,18 +137,18 @@ class TransportWire(AsgiWire):
     one per message.
     """
 
-    __slots__ = ("_batcher", "_pending", "_transport")
+    __slots__ = ("_batcher", "_lent", "_pending")
 
     def __init__(
         self, socket: ClientSocket, transport: ServerTransport, batcher: "WriteBatcher"
     ) -> None:
-        super().__init__(socket)
-        self._transport = transport
+        super().__init__(socket, transport)
+        self._lent = transport
         self._batcher = batcher
         self._pending: list[bytes] = []
 
     def write_now(self, message: Outgoing) -> bool:
-        if not self._transport.ready():
+        if not self._lent.ready():
             return False
         if not self._pending:
             self._batcher.hold(self)
@@ -136,18 +158,15 @@ class TransportWire(AsgiWire):
     def flush(self) -> None:
         """Write what this turn held back, unless the connection has closed meanwhile."""
         pending, self._pending = self._pending, []
-        if self._transport.open():
-            self._transport.write(pending[0] if len(pending) == 1 else b"".join(pending))
+        if self._lent.open():
+            self._lent.write(pending[0] if len(pending) == 1 else b"".join(pending))
 
     async def wait_ready(self) -> None:
-        await self._transport.wait_ready()
+        await self._lent.wait_ready()
 
     async def write(self, messages: list[Outgoing]) -> None:
         """One write for the whole batch; it does not wait, so nothing can overtake it."""
-        self._transport.write(b"".join([message.frame for message in messages]))
-
-    def drop_after(self, delay: float) -> None:
-        self._transport.drop_after(delay)
+        self._lent.write(b"".join([message.frame for message in messages]))
 
 
 class WriteBatcher:
@@ -169,13 +188,20 @@ class WriteBatcher:
         held, self._held = self._held, []
         self._scheduled = False
         for wire in held:
-            wire.flush()
+            try:
+                wire.flush()
+            except Exception:  # a bug: the other connections still get their frames
+                logger.exception("flush_failed")
 
 
 def wire_for(
     socket: ClientSocket, transport: ServerTransport | None, batcher: WriteBatcher
 ) -> Wire:
-    """The fastest wire the server offers for this connection."""
+    """The fastest wire the server offers for this connection.
+
+    Whichever it is, a lent transport stays the way to reset the connection: a compressed
+    connection whose client stops reading must be cut off like any other.
+    """
     if transport is not None and transport.raw_frames:
         return TransportWire(socket, transport, batcher)
-    return AsgiWire(socket)
+    return AsgiWire(socket, transport)

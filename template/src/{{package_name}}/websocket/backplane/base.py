@@ -17,6 +17,10 @@ class BackplaneListener(Protocol):
     def deliver(self, room: str, message: str) -> None:
         """Fan out one encoded message to this instance's members of `room`."""
 
+    def interrupted(self) -> None:
+        """The link to the other instances is lost: messages published and not yet delivered
+        back will not be."""
+
     def resumed(self, rooms: Collection[str]) -> None:
         """After an outage, tell the members of `rooms` that messages may have been missed."""
 
@@ -45,19 +49,13 @@ class Backplane(Protocol):
     def unsubscribe(self, room: str) -> None:
         """Stop receiving `room`'s messages (its last local member left)."""
 
-    async def settle(self) -> None:
-        """Return once every message this instance published so far has been delivered back
-        to its listener, for the rooms it has members in, or is known to be lost.
-
-        A drain calls it after the service stops handling frames and before it closes the
-        connections, so that their last room messages reach them ahead of the close.
-        """
-
     def publish(self, room: str, message: str) -> asyncio.Future[None]:
         """Send an encoded message to the room on every instance, without waiting.
 
         Raises `BackplaneUnavailableError` at once when the backplane is known to be down.
-        Otherwise the message is on its way, behind every message published before it; the
-        future completes once the broker has it, or fails with `BackplaneUnavailableError`.
-        Not waiting lets one sender's messages share round trips to the broker.
+        Otherwise the message is on its way, behind every message published before it, and
+        is delivered back to this instance's listener, in that order, unless the link is
+        lost first (`interrupted`). The future completes once the broker has it, or fails
+        with `BackplaneUnavailableError`. Not waiting lets one sender's messages share round
+        trips to the broker.
         """

@@ -32,9 +32,6 @@ class MemoryBackplane:
     def unsubscribe(self, room: str) -> None:
         """Nothing to do: see `subscribe`."""
 
-    async def settle(self) -> None:
-        """Nothing to wait for: `publish` has delivered before it returned."""
-
     def publish(self, room: str, message: str) -> asyncio.Future[None]:
         if self._listener is None:
             raise BackplaneUnavailableError
