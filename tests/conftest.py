@@ -66,7 +66,9 @@ class Projects:
         if project.bin_dir is None:
             python = require_python(option_set.python_version)
             environment = self.root / f"{option_set.name}-env"
-            project.bin_dir = build_environment(project.path, python, environment)
+            project.bin_dir = build_environment(
+                project.path, python, environment, option_set.resolution
+            )
         return project
 
 

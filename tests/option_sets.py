@@ -15,6 +15,9 @@ class OptionSet:
     answers: dict[str, str] = field(default_factory=dict)
     derived: dict[str, str] = field(default_factory=dict)
     """Answers left to their defaults, with the value the defaults must produce."""
+    resolution: str = "highest"
+    """How uv picks the dependencies' versions: `highest`, or `lowest-direct` to hold the
+    generated project's declared floors to its own suite."""
 
     @property
     def python_version(self) -> str:
@@ -116,6 +119,17 @@ OPTION_SETS = (
             "env_prefix": "HUB_",
         },
         derived={"project_slug": "signal-hub", "package_name": "signal_hub"},
+    ),
+    OptionSet(
+        "floors-jwt-redis",
+        answers={
+            "project_name": "Floor Check",
+            "python_version": "3.11",
+            "backplane": "redis",
+            "auth": "jwt",
+        },
+        derived={"project_slug": "floor-check", "package_name": "floor_check"},
+        resolution="lowest-direct",
     ),
 )
 

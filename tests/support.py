@@ -123,14 +123,18 @@ def check_succeeds(result: subprocess.CompletedProcess[str]) -> None:
         )
 
 
-def build_environment(project: Path, python: str, environment: Path) -> Path:
-    """Install a generated project and its dev group with uv into `environment`.
+def build_environment(
+    project: Path, python: str, environment: Path, resolution: str = "highest"
+) -> Path:
+    """Install a generated project and its dev group with uv into `environment`, resolving
+    versions by `resolution` (`highest`, or `lowest-direct` for the declared floors).
 
     All variants share uv's one package cache, so each install after the first is a few
     links; the environment lives outside the project, so the project's tree stays as rendered.
     """
     env = tool_env(UV_PROJECT_ENVIRONMENT=str(environment))
-    check_succeeds(run([find_uv_bin(), "sync", "--python", python, "--quiet"], project, env))
+    command = [find_uv_bin(), "sync", "--python", python, "--quiet", "--resolution", resolution]
+    check_succeeds(run(command, project, env))
     return environment / "bin"
 
 

@@ -1,13 +1,15 @@
 """Every option set renders a complete project that passes its own checks."""
 
+import json
 import re
 from pathlib import Path
 
 import pytest
 import yaml
+from packaging.version import Version
 
 from .conftest import Projects
-from .option_sets import OptionSet, option_set_params
+from .option_sets import OPTION_SETS, OptionSet, option_set_params
 from .support import LINT_CHECKS, check_succeeds, render, run, tool_path
 
 UNRENDERED_JINJA = re.compile(r"(?<!\$)\{\{|\{%|%\}|\{#|#\}")
@@ -101,6 +103,38 @@ def test_generated_project_passes_its_own_check(
     if check == "pytest":
         assert re.search(r"\d+ passed", result.stdout), result.stdout
         assert "skipped" not in result.stdout, "every generated test runs in every option set"
+
+
+FLOOR = re.compile(r'^\s*"([A-Za-z0-9_.-]+)(?:\[[^]]*\])?>=([0-9.]+)', re.M)
+"""A dependency line of a generated pyproject.toml, with its package and floor."""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "option_set",
+    option_set_params(*(each.name for each in OPTION_SETS if each.resolution != "highest")),
+)
+def test_the_floors_option_set_runs_on_the_declared_floors(
+    projects: Projects, option_set: OptionSet
+) -> None:
+    """The suite above passed on exactly the lowest versions pyproject.toml allows."""
+    project = projects.installed(option_set)
+    assert project.bin_dir is not None
+    floors = dict(FLOOR.findall((project.path / "pyproject.toml").read_text()))
+    assert {"fastapi", "uvicorn", "pydantic", "redis", "pyjwt", "pytest"} <= floors.keys()
+    probe = (
+        "import json, sys; from importlib.metadata import version; "
+        "print(json.dumps({name: version(name) for name in sys.argv[1:]}))"
+    )
+    result = run(["python", "-c", probe, *floors], project.path, tool_path(project.bin_dir))
+    check_succeeds(result)
+    installed = {name: Version(text).release for name, text in json.loads(result.stdout).items()}
+    above_floor = {
+        name: installed[name]
+        for name, floor in floors.items()
+        if installed[name][: len(Version(floor).release)] != Version(floor).release
+    }
+    assert above_floor == {}, "each of these installed above its floor's release"
 
 
 BENCH_TABLES = (

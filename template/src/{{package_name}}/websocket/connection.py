@@ -56,6 +56,7 @@ class Connection:
         "_queue_size",
         "_wire",
         "_writer",
+        "_writers_started",
         "close_code",
         "closing",
         "id",
@@ -86,6 +87,9 @@ class Connection:
         self._queue_size = queue_size
         self._close_timeout = close_timeout
         self._writer: asyncio.Task[None] | None = None
+        self._writers_started = 0
+        """Numbers each writer, so that one replaced by `evict` knows it is no longer current
+        (without asking the event loop, which may already be closed when it ends)."""
         """Runs only while something is queued: an idle or fast connection has no task."""
 
     @property
@@ -157,7 +161,9 @@ class Connection:
     def _enqueue(self, item: "Outgoing | _Close") -> None:
         self._queue.append(item)
         if self._writer is None:
-            self._writer = start_background(self._write(), f"writer {self.id}")
+            self._writers_started += 1
+            writing = self._write(self._writers_started)
+            self._writer = start_background(writing, f"writer {self.id}")
 
     def _stop_writer(self) -> None:
         self._queue.clear()
@@ -165,7 +171,7 @@ class Connection:
             self._writer.cancel()
             self._writer = None
 
-    async def _write(self) -> None:
+    async def _write(self, number: int) -> None:
         queue = self._queue
         try:
             while queue:
@@ -189,7 +195,7 @@ class Connection:
         except Exception as error:  # noqa: BLE001 - sorted by `_write_failed`, never swallowed
             self._write_failed("write_failed", error)
         finally:
-            if self._writer is asyncio.current_task():
+            if number == self._writers_started:  # not replaced meanwhile
                 self._writer = None
 
     async def _send_close(self, close: _Close) -> None:
