@@ -45,19 +45,21 @@ def encode(message: ServerMessage) -> str:
     return message.model_dump_json(exclude_none=True)
 
 
-def is_room_message(text: str) -> bool:
-    """Whether `text` is a room message exactly as `encode` writes one.
+def is_room_message(text: str, room: str) -> bool:
+    """Whether `text` is a message for `room` exactly as `encode` writes one.
 
     What a backplane delivers comes from outside the process (anyone who can reach Redis can
     publish to a room's channel), so it is checked before any client sees it: it must parse
-    as a `RoomMessage` and serialize back to the very same text, so that no unknown field,
-    other spelling or stray value reaches a client. One check per message, not per recipient.
+    as a `RoomMessage` for this very room, carry no `ref` (which would pass for the answer to
+    a client's own frame) and serialize back to the very same text, so that no unknown
+    field, other spelling or stray value reaches a client. One check per message, not per
+    recipient. (Who may publish at all is Redis's to decide: its ACLs and network.)
     """
     try:
         message = _room_messages.validate_json(text)
     except ValidationError:
         return False
-    return encode(message) == text
+    return message.payload.room == room and message.ref is None and encode(message) == text
 
 
 def error_message(code: ErrorCode, message: str, ref: str | None = None) -> Error:

@@ -205,9 +205,14 @@ class Connection:
             self._write_failed("close_failed", error)
 
     def _write_failed(self, event: str, error: Exception) -> None:
-        """Log a failed write: at DEBUG when the client has gone, at ERROR when it is a bug."""
+        """Log a failed write: at DEBUG when the client has gone; at ERROR when it is a bug,
+        and then reset the connection, since what was being written is lost and the client
+        must not go on as if it had missed nothing."""
         extra = {"connection_id": self.id}
         if isinstance(error, CLIENT_GONE) or not self._wire.open():
             logger.debug(event, extra=extra)
-        else:
-            logger.error(event, extra=extra, exc_info=error)
+            return
+        logger.error(event, extra=extra, exc_info=error)
+        self.closing = True
+        self._queue.clear()
+        self._wire.reset_after(0)

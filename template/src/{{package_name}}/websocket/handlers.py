@@ -1,8 +1,8 @@
 """One function per client message type, registered by its model.
 
 A handler returns its direct reply (the dispatcher adds `ref`) or None, and raises
-`ProtocolError` to refuse a message. It changes room membership and broadcasts only through
-`context.rooms`.
+`ProtocolError` to refuse a message. It changes room membership and publishes to rooms only
+through `context.rooms`.
 """
 
 from .dispatch import HandlerContext, HandlerRegistry
@@ -44,14 +44,16 @@ async def leave(message: LeaveMessage, context: HandlerContext) -> Left:
 
 @handlers.on(ChatMessage)
 async def chat(message: ChatMessage, context: HandlerContext) -> None:
-    """The broadcast reaches the sender too; that echo is the sender's confirmation.
+    """The published chat reaches the sender too; that echo is the sender's confirmation,
+    even if it has left the room by the time the chat comes back.
 
     The `sender` is the client's authenticated identity when the service authenticates, and
     its connection id otherwise.
 
-    Publishing raises `BackplaneUnavailableError` while the backplane is down: the sender
-    gets `backplane_unavailable` and nobody gets the message. A message lost on its way later
-    gets the sender the same error, after the fact, with the same `ref`.
+    Publishing raises `BackplaneUnavailableError` while the backplane is down, and
+    `BackplaneBusyError` while too many messages are on their way: the sender gets the error
+    and nobody gets the message. A message lost on its way later gets the sender an error
+    after the fact, with the same `ref` (see `ConnectionManager.publish`).
     """
     room = message.payload.room
     if not context.rooms.is_member(context.connection_id, room):

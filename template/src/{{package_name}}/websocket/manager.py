@@ -39,6 +39,7 @@ from .errors import (
     BackplaneBusyError,
     BackplaneUnavailableError,
     CloseCode,
+    DeliveryUnconfirmedError,
     ErrorCode,
     NoticeCode,
     ProtocolError,
@@ -56,10 +57,6 @@ FORCE_WINDOW = 0.5
 """Seconds at the end of a drain kept for dropping the connections that would not close."""
 IN_FLIGHT_SHARE = 0.25
 """The largest part of a drain's grace period spent waiting for messages in flight."""
-UNCONFIRMED = (
-    "contact with the other instances was lost before this message came back: some members "
-    "may have received it, others not"
-)
 
 
 class ConnectionManager:
@@ -309,7 +306,8 @@ class ConnectionManager:
         if self._in_flight.full:
             raise BackplaneBusyError
         text = encode(message)
-        published = self._in_flight.add(room, text, sender, ref)
+        comes_back = self.backplane.subscribed(room)
+        published = self._in_flight.add(room, text, sender, ref, comes_back=comes_back)
         try:
             sent = self.backplane.publish(room, text)
         except BaseException:
@@ -318,24 +316,31 @@ class ConnectionManager:
         sent.add_done_callback(partial(self._check_sent, published))
 
     def _check_sent(self, published: Published, sent: asyncio.Future[None]) -> None:
-        lost_on_its_way = sent.cancelled() or sent.exception() is not None  # retrieved
-        if lost_on_its_way and self._in_flight.discard(published):
-            lost = BackplaneUnavailableError()
-            self._report_lost(published, lost.code, lost.message)
+        """Once the backplane has the message, or has lost it: a lost one is reported to its
+        sender, and one that will not come back here has nothing left to wait for."""
+        failure = BackplaneUnavailableError() if sent.cancelled() else sent.exception()
+        if failure is not None:
+            if self._in_flight.discard(published):
+                lost = failure if isinstance(failure, ProtocolError) else DeliveryUnconfirmedError()
+                self._report_lost(published, lost)
+        elif not published.comes_back:
+            self._in_flight.discard(published)
 
-    def _report_lost(self, published: Published, code: ErrorCode, why: str) -> None:
+    def _report_lost(self, published: Published, lost: ProtocolError) -> None:
         if published.sender is not None:
-            self.send(published.sender, error_message(code, why, published.ref))
+            self.send(published.sender, error_message(lost.code, lost.message, published.ref))
         self._unsubscribe_if_unused(published.room)
 
     def deliver(self, room: str, message: str) -> None:
         """Fan out a message the backplane delivered to this instance's members of `room`,
         and to its sender, if it is this instance's own and the sender has left the room."""
+        published, overtaken = self._in_flight.returned(room, message)
+        for lost in overtaken:  # published before this one, and not come back before it
+            self._report_lost(lost, DeliveryUnconfirmedError())
         outgoing = Outgoing(message)
         members = self._rooms.get(room)
         if members:
             self._send_to(tuple(members.values()), outgoing)
-        published = self._in_flight.returned(room, message)
         if published is None:
             return
         sender = published.sender
@@ -350,7 +355,7 @@ class ConnectionManager:
         """The backplane lost its link: the messages in flight will not come back, and each
         sender is told that its message may have reached only some members."""
         for published in self._in_flight.take_all():
-            self._report_lost(published, ErrorCode.DELIVERY_UNCONFIRMED, UNCONFIRMED)
+            self._report_lost(published, DeliveryUnconfirmedError())
 
     def resumed(self, rooms: Collection[str]) -> None:
         """Tell the members of `rooms` that messages sent during a backplane outage are lost."""

@@ -133,7 +133,7 @@ class TransportWire(AsgiWire):
 
     Frames written during one turn of the event loop are held back and written to the
     transport together at the end of the turn (`WriteBatcher`): under load, when several
-    broadcasts reach a member in one turn, it costs one system call on each side instead of
+    fan-outs reach a member in one turn, it costs one system call on each side instead of
     one per message.
     """
 
@@ -156,10 +156,19 @@ class TransportWire(AsgiWire):
         return True
 
     def flush(self) -> None:
-        """Write what this turn held back, unless the connection has closed meanwhile."""
+        """Write what this turn held back, unless the connection has closed meanwhile.
+
+        A write that fails is a bug (a transport takes data or has closed): the frames are
+        lost, so the connection is reset rather than left to go on with a gap.
+        """
         pending, self._pending = self._pending, []
-        if self._lent.open():
+        if not self._lent.open():
+            return
+        try:
             self._lent.write(pending[0] if len(pending) == 1 else b"".join(pending))
+        except Exception:
+            logger.exception("flush_failed")
+            self._lent.reset_after(0)
 
     async def wait_ready(self) -> None:
         await self._lent.wait_ready()
@@ -188,10 +197,7 @@ class WriteBatcher:
         held, self._held = self._held, []
         self._scheduled = False
         for wire in held:
-            try:
-                wire.flush()
-            except Exception:  # a bug: the other connections still get their frames
-                logger.exception("flush_failed")
+            wire.flush()
 
 
 def wire_for(

@@ -49,6 +49,9 @@ class Backplane(Protocol):
     def unsubscribe(self, room: str) -> None:
         """Stop receiving `room`'s messages (its last local member left)."""
 
+    def subscribed(self, room: str) -> bool:
+        """Whether a message published to `room` now is certain to be delivered back here."""
+
     def publish(self, room: str, message: str) -> asyncio.Future[None]:
         """Send an encoded message to the room on every instance, without waiting.
 

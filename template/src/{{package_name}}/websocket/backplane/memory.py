@@ -32,6 +32,10 @@ class MemoryBackplane:
     def unsubscribe(self, room: str) -> None:
         """Nothing to do: see `subscribe`."""
 
+    def subscribed(self, room: str) -> bool:
+        """Always: `publish` delivers here before it returns."""
+        return True
+
     def publish(self, room: str, message: str) -> asyncio.Future[None]:
         if self._listener is None:
             raise BackplaneUnavailableError
