@@ -8,14 +8,12 @@ the task is garbage-collected. Every task the service starts and does not await 
 import asyncio
 import logging
 from collections.abc import Coroutine
-from typing import Any, TypeVar
+from typing import Any
 
 logger = logging.getLogger(__name__)
 
-T = TypeVar("T")
 
-
-def start_background(coroutine: Coroutine[Any, Any, T], name: str) -> asyncio.Task[T]:
+def start_background(coroutine: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
     """Run `coroutine` as a task named `name`; a failure is logged at ERROR.
 
     The caller keeps the task (asyncio holds only a weak reference to it) and may cancel it:
