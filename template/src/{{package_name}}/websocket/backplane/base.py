@@ -59,6 +59,7 @@ class Backplane(Protocol):
         Otherwise the message is on its way, behind every message published before it, and
         is delivered back to this instance's listener, in that order, unless the link is
         lost first (`interrupted`). The future completes once the broker has it, or fails
-        with `BackplaneUnavailableError`. Not waiting lets one sender's messages share round
-        trips to the broker.
+        with `BackplaneUnavailableError` (the broker never got it) or
+        `DeliveryUnconfirmedError` (it may have). Not waiting lets one sender's messages share
+        round trips to the broker.
         """
