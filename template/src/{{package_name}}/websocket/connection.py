@@ -213,6 +213,4 @@ class Connection:
             logger.debug(event, extra=extra)
             return
         logger.error(event, extra=extra, exc_info=error)
-        self.closing = True
-        self._queue.clear()
-        self._wire.reset_after(0)
+        self.reset()
