@@ -5,16 +5,28 @@ pass in Rust that also bounds nesting depth and number size, so hostile JSON bec
 reply rather than a crash. Nothing here touches a socket.
 """
 
+import logging
+from collections.abc import Iterable
 from typing import Final
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
 
 from .errors import ErrorCode, ProtocolError
-from .models import ClientMessage, Error, ErrorPayload, MessageId, RoomMessage, ServerMessage
+from .models import (
+    ChatBroadcast,
+    ClientMessage,
+    Error,
+    ErrorPayload,
+    MessageId,
+    RoomMessage,
+    ServerMessage,
+)
 
 _client_messages: Final = TypeAdapter[ClientMessage](ClientMessage)
 _room_messages: Final = TypeAdapter[RoomMessage](RoomMessage)
+
+logger = logging.getLogger(__name__)
 
 
 class _FrameId(BaseModel):
@@ -45,8 +57,9 @@ def encode(message: ServerMessage) -> str:
     return message.model_dump_json(exclude_none=True)
 
 
-def is_room_message(text: str, room: str) -> bool:
-    """Whether `text` is a message for `room` exactly as `encode` writes one.
+def room_message(text: str, room: str) -> RoomMessage | None:
+    """`text` as a message for `room`, if it is one exactly as `encode` writes it (stamped or
+    not); None otherwise.
 
     What a backplane delivers comes from outside the process (anyone who can reach Redis can
     publish to a room's channel), so it is checked before any client sees it: it must parse
@@ -58,8 +71,26 @@ def is_room_message(text: str, room: str) -> bool:
     try:
         message = _room_messages.validate_json(text)
     except ValidationError:
-        return False
-    return message.payload.room == room and message.ref is None and encode(message) == text
+        return None
+    if message.payload.room != room or message.ref is not None or encode(message) != text:
+        return None
+    return message
+
+
+def kept_messages(texts: Iterable[str], room: str) -> list[ChatBroadcast]:
+    """The messages of `room`'s history, as models.
+
+    They come from the backplane, so they are checked as delivered messages are: one that is
+    not a stamped chat of this room, exactly as encoded, is left out and logged.
+    """
+    kept = []
+    for text in texts:
+        message = room_message(text, room)
+        if isinstance(message, ChatBroadcast) and message.payload.offset is not None:
+            kept.append(message)
+        else:
+            logger.warning("history_message_rejected", extra={"room": room, "bytes": len(text)})
+    return kept
 
 
 def error_message(code: ErrorCode, message: str, ref: str | None = None) -> Error:

@@ -15,7 +15,9 @@ from pydantic import BaseModel
 from ..identity import Identity
 from .codec import decode, error_message, frame_id
 from .errors import ErrorCode, ProtocolError
+from .history import Position, Recent
 from .models import ServerMessage
+from .presence import Presence
 
 logger = logging.getLogger(__name__)
 
@@ -23,9 +25,18 @@ logger = logging.getLogger(__name__)
 class Rooms(Protocol):
     """The part of the connection manager a handler may use."""
 
-    async def join(self, connection_id: str, room: str) -> None: ...
+    async def join(
+        self,
+        connection_id: str,
+        room: str,
+        *,
+        since: Position | None = None,
+        ref: str | None = None,
+    ) -> None: ...
     def leave(self, connection_id: str, room: str) -> None: ...
     def is_member(self, connection_id: str, room: str) -> bool: ...
+    async def history(self, room: str, limit: int) -> Recent: ...
+    async def presence(self, room: str) -> Presence: ...
     def publish(
         self,
         room: str,

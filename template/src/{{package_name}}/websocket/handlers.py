@@ -5,18 +5,26 @@ A handler returns its direct reply (the dispatcher adds `ref`) or None, and rais
 through `context.rooms`.
 """
 
+from .codec import kept_messages
 from .dispatch import HandlerContext, HandlerRegistry
 from .errors import ErrorCode, ProtocolError
+from .history import Position
 from .models import (
     ChatBroadcast,
     ChatBroadcastPayload,
     ChatMessage,
-    Joined,
+    HistoryMessage,
+    HistoryReply,
+    HistoryReplyPayload,
     JoinMessage,
     LeaveMessage,
     Left,
     PingMessage,
     Pong,
+    PresenceMember,
+    PresenceMessage,
+    PresenceReply,
+    PresenceReplyPayload,
     RoomEvent,
 )
 
@@ -29,10 +37,12 @@ async def ping(_message: PingMessage, _context: HandlerContext) -> Pong:
 
 
 @handlers.on(JoinMessage)
-async def join(message: JoinMessage, context: HandlerContext) -> Joined:
-    """Joining a room twice is harmless and answered the same way."""
-    await context.rooms.join(context.connection_id, message.payload.room)
-    return Joined(payload=RoomEvent(room=message.payload.room))
+async def join(message: JoinMessage, context: HandlerContext) -> None:
+    """The manager queues `joined` itself, between the messages recovered after `since` and
+    the room's live ones (see `ConnectionManager.join`). Joining a room twice is harmless."""
+    payload = message.payload
+    since = None if payload.since is None else Position(payload.since.offset, payload.since.epoch)
+    await context.rooms.join(context.connection_id, payload.room, since=since, ref=message.id)
 
 
 @handlers.on(LeaveMessage)
@@ -56,11 +66,47 @@ async def chat(message: ChatMessage, context: HandlerContext) -> None:
     after the fact, with the same `ref` (see `ConnectionManager.publish`).
     """
     room = message.payload.room
-    if not context.rooms.is_member(context.connection_id, room):
-        raise ProtocolError(ErrorCode.NOT_IN_ROOM, f"join room {room!r} before chatting in it")
+    _require_member(context, room, "chatting in it")
     identity = context.identity
     sender = context.connection_id if identity is None else identity.subject
     broadcast = ChatBroadcast(
         payload=ChatBroadcastPayload(room=room, text=message.payload.text, sender=sender)
     )
     context.rooms.publish(room, broadcast, sender=context.connection_id, ref=message.id)
+
+
+@handlers.on(HistoryMessage)
+async def history(message: HistoryMessage, context: HandlerContext) -> HistoryReply:
+    """Members only, as every room's content is theirs alone."""
+    room = message.payload.room
+    _require_member(context, room, "asking for its history")
+    recent = await context.rooms.history(room, message.payload.limit)
+    position = recent.position
+    payload = HistoryReplyPayload(
+        room=room,
+        epoch=position.epoch,
+        offset=position.offset,
+        messages=kept_messages(recent.messages, room),
+    )
+    return HistoryReply(payload=payload)
+
+
+@handlers.on(PresenceMessage)
+async def presence(message: PresenceMessage, context: HandlerContext) -> PresenceReply:
+    """Members only; the count covers every instance, the list at most
+    `PRESENCE_MAX_MEMBERS` of them."""
+    room = message.payload.room
+    _require_member(context, room, "asking who is in it")
+    present = await context.rooms.presence(room)
+    members = [
+        PresenceMember(connection_id=member.connection_id, identity=member.identity)
+        for member in present.members
+    ]
+    return PresenceReply(
+        payload=PresenceReplyPayload(room=room, count=present.count, members=members)
+    )
+
+
+def _require_member(context: HandlerContext, room: str, doing: str) -> None:
+    if not context.rooms.is_member(context.connection_id, room):
+        raise ProtocolError(ErrorCode.NOT_IN_ROOM, f"join room {room!r} before {doing}")

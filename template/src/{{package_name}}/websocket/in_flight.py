@@ -18,10 +18,11 @@ flight there) never comes back: it waits only until the backplane has taken it, 
 bound and the drain cover it too.
 
 A backplane hands one room's messages back in the order they were published, so each room's
-messages wait in a queue, and a delivered message is this instance's own when it equals the
-head. Another instance may publish the very same text (one identity chatting the same words
-from two places); whichever copy arrives first then counts as this one's, and the sender
-gets one identical echo all the same. Should one of this instance's messages never come back
+messages wait in a queue, and a delivered message is this instance's own when it is the
+head, as published or as the backplane stamped it (`history.is_published_as`). Another
+instance may publish the very same text (one identity chatting the same words from two
+places); whichever copy arrives first then counts as this one's, and the sender gets one
+identical echo all the same. Should one of this instance's messages never come back
 while the link holds (a bug), the next one that does comes back from behind it: it is
 matched within the first `MATCH_WINDOW` of the queue, and those it overtook are given up, so
 a lost message cannot hold up its room for good.
@@ -31,6 +32,8 @@ import asyncio
 import itertools
 from collections import deque
 from dataclasses import dataclass
+
+from .history import is_published_as
 
 MATCH_WINDOW = 8
 """How deep into a room's queue a delivered message is looked for."""
@@ -90,7 +93,7 @@ class InFlight:
         if not waiting:
             return None, []
         for depth, published in enumerate(itertools.islice(waiting, MATCH_WINDOW)):
-            if published.text == text:
+            if is_published_as(published.text, text):
                 overtaken = [waiting.popleft() for _ in range(depth)]
                 waiting.popleft()
                 self._forget(room, waiting, depth + 1)

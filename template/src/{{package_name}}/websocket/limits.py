@@ -29,6 +29,7 @@ class Limits:
     max_rooms_per_connection: int = 100
     max_connections_per_identity: int = 20
     publish_backlog: int = 10_000
+    presence_max_members: int = 100
 
 
 class TokenBucket:

@@ -28,6 +28,7 @@ import logging
 import secrets
 from collections import Counter
 from collections.abc import Collection, Iterable
+from dataclasses import replace
 from functools import partial
 
 from .backplane import Backplane
@@ -45,9 +46,20 @@ from .errors import (
     ProtocolError,
     Refusal,
 )
+from .history import Position, Recent, catch_up
 from .in_flight import InFlight, Published
 from .limits import Limits, Place
-from .models import Notice, NoticePayload, ServerMessage
+from .models import (
+    Joined,
+    JoinedPayload,
+    Notice,
+    NoticePayload,
+    PresenceChange,
+    PresenceJoined,
+    PresenceLeft,
+    ServerMessage,
+)
+from .presence import Member, Presence
 from .wire import ClientSocket, Outgoing, ServerTransport, WriteBatcher, wire_for
 
 logger = logging.getLogger(__name__)
@@ -69,6 +81,7 @@ class ConnectionManager:
         send_queue_size: int,
         close_timeout: float,
         limits: Limits = DEFAULT_LIMITS,
+        presence_events: bool = False,
     ) -> None:
         self.backplane = backplane
         self.draining = False
@@ -81,6 +94,10 @@ class ConnectionManager:
         self._close_timeout = close_timeout
         self._connections: dict[str, Connection] = {}
         self._rooms: dict[str, dict[str, Connection]] = {}
+        self._joining: dict[str, dict[str, list[Outgoing]]] = {}
+        """Per room, the connections joining it, each with the messages held back meanwhile."""
+        self._remembers = backplane.retention.on
+        self._presence_events = presence_events
         self._none_left = asyncio.Event()
         self._none_left.set()
         self._batcher = WriteBatcher()
@@ -225,39 +242,136 @@ class ConnectionManager:
 
     # ── Rooms ───────────────────────────────────────────────────────────────────────────────
 
-    async def join(self, connection_id: str, room: str) -> None:
-        """Add a connection to a room; returns once the room's messages will reach it.
+    async def join(
+        self,
+        connection_id: str,
+        room: str,
+        *,
+        since: Position | None = None,
+        ref: str | None = None,
+    ) -> None:
+        """Add a connection to a room and queue its `joined` reply (with `ref`), then what it
+        missed after `since` when all of it could be recovered, then the room's live messages.
 
-        Raises `ProtocolError` (`too_many_rooms`) beyond `max_rooms_per_connection` rooms.
+        The manager queues `joined` itself, rather than a handler returning it, because the
+        reply must sit between the room's history and its live messages in the connection's
+        queue, and only the manager holds both (history.py tells how nothing is lost or
+        repeated meanwhile). Joining a room again answers `joined` with the room's position,
+        not recovered: the connection has been receiving the room all along.
+
+        Raises `ProtocolError`: `too_many_rooms` beyond `max_rooms_per_connection` rooms, and
+        `backplane_unavailable` when the room's history or presence cannot be reached.
         """
         connection = self._connections[connection_id]
         if connection.closing:
             return  # on its way out: joining now would only have to be undone
+        if room in connection.rooms:
+            recent = await self.backplane.catch_up(room, None) if self._remembers else None
+            self.send(connection_id, _joined(room, recent, ref))
+            return
         limit = self._limits.max_rooms_per_connection
-        if room not in connection.rooms and len(connection.rooms) >= limit:
+        if len(connection.rooms) >= limit:
             problem = f"a connection may be in at most {limit} rooms: leave one first"
             raise ProtocolError(ErrorCode.TOO_MANY_ROOMS, problem)
         connection.rooms.add(room)
+        held_back: list[Outgoing] = []
+        self._joining.setdefault(room, {})[connection_id] = held_back
+        member = Member(connection_id, connection.place.identity if connection.place else None)
+        try:
+            await self.backplane.subscribe(room)
+            recent = await self._enter(room, member, since)
+        except BaseException:
+            if self._stop_joining(room, connection_id):
+                connection.rooms.discard(room)
+                self.backplane.depart(room, connection_id)
+                self._unsubscribe_if_unused(room)
+            raise
+        if not self._stop_joining(room, connection_id):
+            return  # it left every room meanwhile (evicted, or closed)
         self._rooms.setdefault(room, {})[connection_id] = connection
-        await self.backplane.subscribe(room)
+        texts = [outgoing.text for outgoing in held_back]
+        missed = texts if recent is None else catch_up(recent, texts)
+        joined = Outgoing(encode(_joined(room, recent, ref)))
+        self._send_to((connection,), joined, *map(Outgoing, missed))
+        if self._presence_events:
+            self._announce(room, PresenceJoined(payload=_change(room, member)))
+
+    async def _enter(self, room: str, member: Member, since: Position | None) -> Recent | None:
+        """Count the member in the room's presence and, with history on, read where the room
+        is and what came after `since`: both in one round trip to the broker."""
+        if not self._remembers:
+            await self.backplane.enter(room, member)
+            return None
+        recent, _ = await asyncio.gather(
+            self.backplane.catch_up(room, since), self.backplane.enter(room, member)
+        )
+        return recent if since is not None else replace(recent, messages=(), complete=False)
+
+    def _stop_joining(self, room: str, connection_id: str) -> bool:
+        """End a join in progress; False if the connection left the room meanwhile."""
+        joining = self._joining.get(room)
+        if joining is None or joining.pop(connection_id, None) is None:
+            return False
+        if not joining:
+            del self._joining[room]
+        return True
 
     def leave(self, connection_id: str, room: str) -> None:
         """Take a connection out of a room; the backplane forgets a room left empty."""
         connection = self._connections.get(connection_id)
         if connection is not None:
             connection.rooms.discard(room)
-        members = self._rooms.get(room)
-        if members is None:
+        if self._stop_joining(room, connection_id):
+            self.backplane.depart(room, connection_id)
+            self._unsubscribe_if_unused(room)
             return
-        members.pop(connection_id, None)
+        members = self._rooms.get(room)
+        if members is None or members.pop(connection_id, None) is None:
+            return
+        self.backplane.depart(room, connection_id)
+        if self._presence_events:
+            place = connection.place if connection is not None else None
+            member = Member(connection_id, place.identity if place is not None else None)
+            self._announce(room, PresenceLeft(payload=_change(room, member)))
         if not members:
             del self._rooms[room]
             self._unsubscribe_if_unused(room)
 
+    def _announce(self, room: str, event: ServerMessage) -> None:
+        """Publish a presence event; one that cannot be sent now is dropped, with a log line."""
+        try:
+            self.publish(room, event)
+        except ProtocolError as error:
+            logger.info("presence_event_dropped", extra={"room": room, "code": error.code})
+
     def _unsubscribe_if_unused(self, room: str) -> None:
-        """Unsubscribe a room that has no local member and no message of ours in flight."""
-        if room not in self._rooms and not self._in_flight.waiting_in(room):
+        """Unsubscribe a room with no local member, nobody joining it and no message of ours
+        in flight."""
+        if (
+            room not in self._rooms
+            and room not in self._joining
+            and not self._in_flight.waiting_in(room)
+        ):
             self.backplane.unsubscribe(room)
+
+    async def history(self, room: str, limit: int) -> Recent:
+        """The room's `limit` latest messages.
+
+        Raises `ProtocolError`: `history_disabled` when the service keeps no history, and
+        `invalid_message` for more than it keeps.
+        """
+        size = self.backplane.retention.size
+        if not size:
+            problem = "this service keeps no history (HISTORY_SIZE is 0)"
+            raise ProtocolError(ErrorCode.HISTORY_DISABLED, problem)
+        if limit > size:
+            problem = f"payload.limit: the service keeps at most {size} messages per room"
+            raise ProtocolError(ErrorCode.INVALID_MESSAGE, problem)
+        return await self.backplane.history(room, limit)
+
+    async def presence(self, room: str) -> Presence:
+        """The room's members on every instance, at most `presence_max_members` of them."""
+        return await self.backplane.presence(room, self._limits.presence_max_members)
 
     def is_member(self, connection_id: str, room: str) -> bool:
         return connection_id in self._rooms.get(room, ())
@@ -309,7 +423,7 @@ class ConnectionManager:
         comes_back = self.backplane.subscribed(room)
         published = self._in_flight.add(room, text, sender, ref, comes_back=comes_back)
         try:
-            sent = self.backplane.publish(room, text)
+            sent = self.backplane.publish(room, text, remember=message.remembered)
         except BaseException:
             self._in_flight.discard(published)
             raise
@@ -341,10 +455,18 @@ class ConnectionManager:
         members = self._rooms.get(room)
         if members:
             self._send_to(tuple(members.values()), outgoing)
+        joining = self._joining.get(room)
+        if joining:
+            for held_back in joining.values():
+                held_back.append(outgoing)
         if published is None:
             return
         sender = published.sender
-        if sender is not None and (not members or sender not in members):
+        if (
+            sender is not None
+            and (not members or sender not in members)
+            and (not joining or sender not in joining)
+        ):
             connection = self._connections.get(sender)
             if connection is not None:
                 self._send_to((connection,), outgoing)
@@ -385,15 +507,18 @@ class ConnectionManager:
         """Room messages published here that have not come back yet."""
         return len(self._in_flight)
 
-    def _send_to(self, connections: Iterable[Connection], message: Outgoing) -> None:
-        """Send one encoded message to each connection; evict those that cannot keep up.
+    def _send_to(self, connections: Iterable[Connection], *messages: Outgoing) -> None:
+        """Send encoded messages, in order, to each connection; evict those that cannot keep
+        up.
 
-        Every connection gets the very same object, so a fan-out costs one write or append
+        Every connection gets the very same objects, so a fan-out costs one write or append
         per member, and waits on nobody.
         """
         for connection in connections:
-            if not connection.send(message):
-                self._evict_slow_consumer(connection)
+            for message in messages:
+                if not connection.send(message):
+                    self._evict_slow_consumer(connection)
+                    break
 
     def _evict_slow_consumer(self, connection: Connection) -> None:
         logger.warning(
@@ -410,6 +535,20 @@ class ConnectionManager:
     def _leave_all(self, connection: Connection) -> None:
         for room in tuple(connection.rooms):
             self.leave(connection.id, room)
+
+
+def _joined(room: str, recent: Recent | None, ref: str | None) -> Joined:
+    if recent is None:
+        return Joined(payload=JoinedPayload(room=room), ref=ref)
+    position = recent.position
+    payload = JoinedPayload(
+        room=room, offset=position.offset, epoch=position.epoch, recovered=recent.complete
+    )
+    return Joined(payload=payload, ref=ref)
+
+
+def _change(room: str, member: Member) -> PresenceChange:
+    return PresenceChange(room=room, connection_id=member.connection_id, identity=member.identity)
 
 
 def _count_down(counter: Counter[str], key: str) -> None:

@@ -6,7 +6,7 @@ union `ClientMessage`, keyed by `type`; adding a message type means adding a mod
 handler in handlers.py and a test.
 """
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -17,6 +17,13 @@ RoomName = Annotated[
 ]
 ChatText = Annotated[str, StringConstraints(min_length=1, max_length=4096)]
 MessageId = Annotated[str, StringConstraints(min_length=1, max_length=128)]
+Epoch = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+"""Names one generation of a room's history: a new epoch means the history before it is gone."""
+Offset = Annotated[int, Field(ge=0, le=2**53 - 1)]
+"""A room message's place in its room: 1 for the first of an epoch, +1 for each after it. The
+bound is the largest integer every JSON parser (JavaScript's included) reads exactly."""
+HistoryLimit = Annotated[int, Field(ge=1, le=10_000)]
+"""Messages a `history` request may ask for; the service refuses more than `HISTORY_SIZE`."""
 
 
 class _ClientModel(BaseModel):
@@ -40,6 +47,27 @@ class RoomPayload(_ClientModel):
     room: RoomName
 
 
+class Since(_ClientModel):
+    """The last room message a client received: where a recovering `join` resumes."""
+
+    offset: Offset
+    epoch: Epoch
+
+
+class JoinPayload(_ClientModel):
+    """A room to join and, to recover what was missed since, the last message received."""
+
+    room: RoomName
+    since: Since | None = None
+
+
+class HistoryPayload(_ClientModel):
+    """A room's most recent messages: at most `limit` of them."""
+
+    room: RoomName
+    limit: HistoryLimit
+
+
 class ChatPayload(_ClientModel):
     """A chat line for one room."""
 
@@ -59,10 +87,11 @@ class PingMessage(_ClientModel):
 
 
 class JoinMessage(_ClientModel):
-    """Adds the connection to a room; answered by `joined`."""
+    """Adds the connection to a room; answered by `joined`, followed by the messages missed
+    since `since` when they could be recovered."""
 
     type: Literal["join"]
-    payload: RoomPayload
+    payload: JoinPayload
     id: MessageId | None = None
 
 
@@ -82,8 +111,25 @@ class ChatMessage(_ClientModel):
     id: MessageId | None = None
 
 
+class HistoryMessage(_ClientModel):
+    """Asks for a room's most recent messages (members only); answered by `history`."""
+
+    type: Literal["history"]
+    payload: HistoryPayload
+    id: MessageId | None = None
+
+
+class PresenceMessage(_ClientModel):
+    """Asks who is in a room, on every instance (members only); answered by `presence`."""
+
+    type: Literal["presence"]
+    payload: RoomPayload
+    id: MessageId | None = None
+
+
 ClientMessage = Annotated[
-    PingMessage | JoinMessage | LeaveMessage | ChatMessage, Field(discriminator="type")
+    PingMessage | JoinMessage | LeaveMessage | ChatMessage | HistoryMessage | PresenceMessage,
+    Field(discriminator="type"),
 ]
 
 
@@ -100,6 +146,8 @@ class ServerMessage(_ServerModel):
     type: str
     payload: BaseModel
     ref: str | None = None
+    remembered: ClassVar[bool] = False
+    """Whether a room message of this type is kept in the room's history, with an offset."""
 
 
 class WelcomePayload(_ServerModel):
@@ -122,9 +170,21 @@ class RoomEvent(_ServerModel):
     room: str
 
 
+class JoinedPayload(_ServerModel):
+    room: str
+    offset: int | None = None
+    """The offset of the room's latest message (0 before its first): the messages that follow
+    `joined` come after it. Absent when the service keeps no history (`HISTORY_SIZE=0`)."""
+    epoch: str | None = None
+    """The room's history generation; absent when the service keeps no history."""
+    recovered: bool = False
+    """Whether every message after the `since` of the `join` follows, in order: False without
+    `since`, and when the messages were not all kept (the client must resynchronise)."""
+
+
 class Joined(ServerMessage):
     type: Literal["joined"] = "joined"
-    payload: RoomEvent
+    payload: JoinedPayload
 
 
 class Left(ServerMessage):
@@ -136,6 +196,11 @@ class ChatBroadcastPayload(_ServerModel):
     room: str
     text: str
     sender: str
+    offset: int | None = None
+    """Set by the backplane as it keeps the message in the room's history (see history.py);
+    absent when the service keeps no history."""
+    epoch: str | None = None
+    """Set with `offset`: the history generation the offset counts in."""
 
 
 class ChatBroadcast(ServerMessage):
@@ -143,11 +208,69 @@ class ChatBroadcast(ServerMessage):
 
     type: Literal["chat"] = "chat"
     payload: ChatBroadcastPayload
+    remembered: ClassVar[bool] = True
 
 
-RoomMessage = ChatBroadcast
+class PresenceChange(_ServerModel):
+    room: str
+    connection_id: str
+    identity: str | None = None
+    """The member's authenticated identity, when the service authenticates."""
+
+
+class PresenceJoined(ServerMessage):
+    """A connection joined the room (only with `PRESENCE_EVENTS`); never kept in history."""
+
+    type: Literal["presence_joined"] = "presence_joined"
+    payload: PresenceChange
+
+
+class PresenceLeft(ServerMessage):
+    """A connection left the room, or closed (only with `PRESENCE_EVENTS`)."""
+
+    type: Literal["presence_left"] = "presence_left"
+    payload: PresenceChange
+
+
+RoomMessage = Annotated[ChatBroadcast | PresenceJoined | PresenceLeft, Field(discriminator="type")]
 """Every message that travels through a room (`publish`, the backplane, `deliver`). A new
-kind of room message joins here, as a union discriminated by `type`."""
+kind of room message joins this union. Only chats are kept in history and carry offsets."""
+
+
+class HistoryReplyPayload(_ServerModel):
+    room: str
+    epoch: str
+    offset: int
+    """The offset of the room's latest message (the last of `messages`, when there are any)."""
+    messages: list[ChatBroadcast]
+    """Oldest first, each exactly as it was delivered."""
+
+
+class HistoryReply(ServerMessage):
+    """The answer to `history`."""
+
+    type: Literal["history"] = "history"
+    payload: HistoryReplyPayload
+
+
+class PresenceMember(_ServerModel):
+    connection_id: str
+    identity: str | None = None
+
+
+class PresenceReplyPayload(_ServerModel):
+    room: str
+    count: int
+    """How many connections are in the room, on every instance."""
+    members: list[PresenceMember]
+    """Who they are, at most `PRESENCE_MAX_MEMBERS` of them."""
+
+
+class PresenceReply(ServerMessage):
+    """The answer to `presence`."""
+
+    type: Literal["presence"] = "presence"
+    payload: PresenceReplyPayload
 
 
 class ErrorPayload(_ServerModel):

@@ -3,12 +3,18 @@
 A room message is published to the backplane, never straight to the room's members. The
 backplane hands it back, to the listener of every instance with members in that room, in
 one order that all instances share; each listener then fans it out to its local members.
-Handlers and the manager see only these two protocols, never which backplane runs.
+The backplane also keeps what rooms remember, since it alone sees every instance's
+messages and members: each room's history, with offsets (`history.py`), and its presence
+(`presence.py`). Handlers and the manager see only these two protocols, never which
+backplane runs.
 """
 
 import asyncio
 from collections.abc import Collection
 from typing import Protocol
+
+from ..history import Position, Recent, Retention
+from ..presence import Member, Presence
 
 
 class BackplaneListener(Protocol):
@@ -22,11 +28,15 @@ class BackplaneListener(Protocol):
         back will not be."""
 
     def resumed(self, rooms: Collection[str]) -> None:
-        """After an outage, tell the members of `rooms` that messages may have been missed."""
+        """After an outage, tell the members of `rooms` that messages may have been missed
+        (those the backplane could not recover from their history)."""
 
 
 class Backplane(Protocol):
     """Routes each room message to every instance that has members in the room."""
+
+    retention: Retention
+    """What the backplane keeps of each room's messages."""
 
     @property
     def available(self) -> bool:
@@ -52,8 +62,11 @@ class Backplane(Protocol):
     def subscribed(self, room: str) -> bool:
         """Whether a message published to `room` now is certain to be delivered back here."""
 
-    def publish(self, room: str, message: str) -> asyncio.Future[None]:
+    def publish(self, room: str, message: str, *, remember: bool) -> asyncio.Future[None]:
         """Send an encoded message to the room on every instance, without waiting.
+
+        With `remember` and history on, the message is stamped with the room's next offset
+        and kept in its history in the same step (`history.stamp`).
 
         Raises `BackplaneUnavailableError` at once when the backplane is known to be down.
         Otherwise the message is on its way, behind every message published before it, and
@@ -63,3 +76,23 @@ class Backplane(Protocol):
         `DeliveryUnconfirmedError` (it may have). Not waiting lets one sender's messages share
         round trips to the broker.
         """
+
+    async def catch_up(self, room: str, since: Position | None) -> Recent:
+        """The position of a subscribed room and, given `since`, the messages after it.
+
+        Returns once every message up to the position returned has been delivered to the
+        listener, so that those delivered afterwards come after it (see `history.catch_up`).
+        Raises `BackplaneUnavailableError` when the history cannot be read.
+        """
+
+    async def history(self, room: str, limit: int) -> Recent:
+        """The room's position and its `limit` latest messages, oldest first."""
+
+    async def enter(self, room: str, member: Member) -> None:
+        """Count `member` in the room's presence, on every instance."""
+
+    def depart(self, room: str, connection_id: str) -> None:
+        """Take a member out of the room's presence (without waiting for the broker)."""
+
+    async def presence(self, room: str, limit: int) -> Presence:
+        """The room's members on every instance: the exact count, and at most `limit` of them."""
