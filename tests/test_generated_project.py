@@ -51,13 +51,28 @@ def test_expected_files_are_rendered(projects: Projects, option_set: OptionSet) 
     package = root / "src" / option_set.package_name
     for relative in ("__init__.py", "__main__.py", "main.py", "config.py", "py.typed"):
         assert (package / relative).is_file(), relative
-    for relative in ("models.py", "handlers.py", "manager.py", "router.py"):
+    for relative in (
+        "models.py",
+        "handlers.py",
+        "manager.py",
+        "router.py",
+        "history.py",
+        "presence.py",
+    ):
         assert (package / "websocket" / relative).is_file(), relative
     backplane = package / "websocket" / "backplane"
     assert (backplane / "memory.py").is_file()
+    assert (backplane / "room_logs.py").is_file()
     redis = option_set.backplane == "redis"
-    assert (backplane / "redis_pubsub.py").is_file() == redis
-    assert (root / "tests" / "test_redis_backplane.py").is_file() == redis
+    for relative in (
+        "redis_pubsub.py",
+        "redis_session.py",
+        "redis_commands.py",
+        "redis_scripts.py",
+    ):
+        assert (backplane / relative).is_file() == redis, relative
+    for relative in ("test_redis_backplane.py", "test_redis_history.py"):
+        assert (root / "tests" / relative).is_file() == redis, relative
     assert ('"redis[hiredis]' in (root / "pyproject.toml").read_text()) == redis
     auth = option_set.auth
     assert (package / "auth" / "carriers.py").is_file() == (auth != "none")

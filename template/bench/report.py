@@ -4,10 +4,16 @@ import math
 from dataclasses import dataclass, field
 from typing import TextIO
 
+from bench.rooms import RateFigures
 from bench.scenarios import FanOutFigures
 
 SATURATED = 0.9
 """Load-generator CPU share above which its figures are a lower bound for the server."""
+SUSTAINED = 0.99
+"""Share of deliveries that must arrive in time for an offered rate to count as sustained."""
+SUSTAINED_P99_MS = 100.0
+"""And the 99th percentile latency it must stay under: beyond capacity, a server's queues
+grow and so does every latency."""
 
 
 @dataclass
@@ -20,6 +26,15 @@ class Report:
     """By (load, setup), in the order they were measured."""
     recoveries: dict[float, list[float]] = field(default_factory=dict)
     """Seconds from Redis back to the gap notice, by length of the outage."""
+    histories: dict[str, list[FanOutFigures]] = field(default_factory=dict)
+    """Fan-out figures by setup (history on or off), one per round."""
+    catch_ups: dict[str, list[float]] = field(default_factory=dict)
+    """Seconds for a reconnecting client to get its missed messages, by setup."""
+    history_size: int = 0
+    missed: int = 0
+    rooms: dict[str, list[RateFigures]] = field(default_factory=dict)
+    """The many-small-rooms figures by server, one per offered rate."""
+    rooms_shape: str = ""
 
     def fan_out(self, server: str, size: int, figures: FanOutFigures) -> None:
         self.fan_outs[server, size] = figures
@@ -32,6 +47,15 @@ class Report:
 
     def idle(self, server: str, bytes_per_connection: float) -> None:
         self.idle_bytes[server] = bytes_per_connection
+
+    def history(self, setup: str, figures: FanOutFigures) -> None:
+        self.histories.setdefault(setup, []).append(figures)
+
+    def catch_up(self, setup: str, seconds: list[float]) -> None:
+        self.catch_ups[setup] = seconds
+
+    def many_rooms(self, server: str, figures: list[RateFigures]) -> None:
+        self.rooms[server] = figures
 
     def backplane(self, load: str, setup: str, figures: FanOutFigures) -> None:
         """Figures of one backplane setup under one load; each load's first setup is the
@@ -46,6 +70,12 @@ class Report:
             out.write("\n" + self._backplane_table() + "\n")
         if self.recoveries:
             out.write("\n" + self._recovery_table() + "\n")
+        if self.histories:
+            out.write("\n" + self._history_table() + "\n")
+        if self.catch_ups:
+            out.write("\n" + self._catch_up_table() + "\n")
+        if self.rooms:
+            out.write("\n" + self._rooms_table() + "\n\n" + self._sustained_table() + "\n")
         saturated = [
             f"{server} at N = {size}"
             for (server, size), figures in self.fan_outs.items()
@@ -143,6 +173,103 @@ class Report:
         for outage, seconds in self.recoveries.items():
             each = ", ".join(f"{value:.2f}" for value in seconds)
             rows.append(f"| {outage:g} | {len(seconds)} | {each} | {max(seconds):.2f} |")
+        return "\n".join(rows)
+
+    def _history_table(self) -> str:
+        """Each setup's best round; each "history on" row against the "history off" row
+        before it."""
+        rows = [
+            f"### History: fan-out to {self.history_size} subscribers with history on and off",
+            "",
+            (
+                "| setup | deliveries/s (best round) | vs history off | p50 ms | p99 ms "
+                "| server CPU µs/delivery |"
+            ),
+            "| --- | ---: | ---: | ---: | ---: | ---: |",
+        ]
+        baseline: FanOutFigures | None = None
+        for setup, rounds in self.histories.items():
+            best = max(rounds, key=lambda figures: figures.deliveries_per_second)
+            if setup.endswith("history off"):
+                baseline = best
+            versus = _ratio(
+                best.deliveries_per_second, baseline.deliveries_per_second if baseline else None
+            )
+            rows.append(
+                f"| {setup} | {best.deliveries_per_second:,.0f} | {versus} "
+                f"| {best.p50_ms:.2f} | {best.p99_ms:.2f} "
+                f"| {best.server_cpu_us_per_delivery:.2f} |"
+            )
+        return "\n".join(rows)
+
+    def _catch_up_table(self) -> str:
+        rows = [
+            f"### Catching up: a client reconnects with `since` after missing {self.missed}",
+            "",
+            "| setup | trials | from `join` to the last missed message: median ms | max ms |",
+            "| --- | ---: | ---: | ---: |",
+        ]
+        for setup, seconds in self.catch_ups.items():
+            ordered = sorted(seconds)
+            median = ordered[len(ordered) // 2] * 1e3
+            rows.append(f"| {setup} | {len(seconds)} | {median:.1f} | {ordered[-1] * 1e3:.1f} |")
+        return "\n".join(rows)
+
+    def _rooms_table(self) -> str:
+        rows = [
+            f"### Many small rooms: {self.rooms_shape}, one publisher per room, open loop",
+            "",
+            (
+                "| offered chats/s | server | sent/s | delivered | p50 ms | p99 ms | server CPU "
+                "| load generator CPU | members closed |"
+            ),
+            "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        ]
+        by_rate = sorted(
+            (
+                (figures.offered, server, figures)
+                for server, rates in self.rooms.items()
+                for figures in rates
+            ),
+            key=lambda row: row[0],
+        )
+        for offered, server, figures in by_rate:
+            rows.append(
+                f"| {offered:,.0f} | {server} | {figures.sent_per_second:,.0f} "
+                f"| {_percent(figures.delivered_share, 1)} | {figures.p50_ms:.2f} "
+                f"| {figures.p99_ms:.2f} | {_percent(figures.server_cpu_share)} "
+                f"| {_percent(figures.load_cpu_share)} | {figures.closed} |"
+            )
+        return "\n".join(rows)
+
+    def _sustained_table(self) -> str:
+        """The highest offered rate each server delivered (nearly) everything at, against the
+        first server of the run (the bare ASGI baseline)."""
+        sustained = {
+            server: max(
+                (
+                    figures.offered
+                    for figures in rates
+                    if figures.delivered_share >= SUSTAINED and figures.p99_ms <= SUSTAINED_P99_MS
+                ),
+                default=0.0,
+            )
+            for server, rates in self.rooms.items()
+        }
+        first = next(iter(sustained))
+        rows = [
+            (
+                f"### Many small rooms: highest rate with {_percent(SUSTAINED)} delivered, "
+                f"p99 under {SUSTAINED_P99_MS:.0f} ms"
+            ),
+            "",
+            f"| server | chats/s sustained | vs {first} |",
+            "| --- | ---: | ---: |",
+        ]
+        rows.extend(
+            f"| {server} | {rate:,.0f} | {_ratio(rate, sustained[first])} |"
+            for server, rate in sustained.items()
+        )
         return "\n".join(rows)
 
     def _idle_table(self) -> str:

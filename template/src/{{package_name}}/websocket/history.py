@@ -21,6 +21,7 @@ the held-back messages after the position, dropping those the history already ho
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 STAMP = re.compile(r',"offset":(\d+),"epoch":"([A-Za-z0-9_-]+)"}}$')
 STAMP_LENGTH = 100
@@ -42,9 +43,9 @@ class Retention:
         return self.size > 0
 
 
-@dataclass(frozen=True, slots=True)
-class Position:
-    """A point in a room's history: an offset within an epoch."""
+class Position(NamedTuple):
+    """A point in a room's history: an offset within an epoch. (A named tuple: one is made
+    per delivered message, and a tuple is made several times faster than a dataclass.)"""
 
     offset: int
     epoch: str
@@ -63,10 +64,10 @@ class Recent:
     epoch changed or the oldest of them are no longer kept)."""
 
 
-def stamp(text: str, position: Position) -> str:
-    """`text` (an encoded room message, without `ref`) with the offset and epoch of `position`
-    appended to its payload, the last field of the message."""
-    return f'{text[:-2]},"offset":{position.offset},"epoch":"{position.epoch}"}}}}'
+def stamp(text: str, offset: int, epoch: str) -> str:
+    """`text` (an encoded room message, without `ref`) with `offset` and `epoch` appended to
+    its payload, the last field of the message."""
+    return f'{text[:-2]},"offset":{offset},"epoch":"{epoch}"}}}}'
 
 
 def is_published_as(text: str, delivered: str) -> bool:

@@ -68,7 +68,7 @@ class RoomLogs:
         now = self._clock()
         log = self._log(room, now)
         log.offset += 1
-        stamped = stamp(text, log.position)
+        stamped = stamp(text, log.offset, log.epoch)
         if len(log.messages) < self._retention.size:
             self._kept += 1
         log.messages.append(stamped)
