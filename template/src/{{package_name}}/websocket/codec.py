@@ -77,6 +77,13 @@ def room_message(text: str, room: str) -> RoomMessage | None:
     return message
 
 
+def is_kept_chat(text: str, room: str) -> bool:
+    """Whether `text` is a chat of `room` as the backplane keeps it: exactly as encoded, and
+    stamped with an offset."""
+    message = room_message(text, room)
+    return isinstance(message, ChatBroadcast) and message.payload.offset is not None
+
+
 def kept_messages(texts: Iterable[str], room: str) -> list[ChatBroadcast]:
     """The messages of `room`'s history, as models.
 

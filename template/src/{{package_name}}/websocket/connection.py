@@ -42,6 +42,14 @@ bug, logged at ERROR."""
 
 
 @dataclass(frozen=True, slots=True)
+class QueueBound:
+    """How much may wait for one client: `messages` of them, and `size` bytes in all."""
+
+    messages: int
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
 class _Close:
     code: int
     reason: str
@@ -51,9 +59,10 @@ class Connection:
     """A client's rooms, queue and writer task; the manager owns every instance."""
 
     __slots__ = (
+        "_bound",
         "_close_timeout",
         "_queue",
-        "_queue_size",
+        "_queued_bytes",
         "_wire",
         "_writer",
         "_writers_started",
@@ -70,7 +79,7 @@ class Connection:
         connection_id: str,
         wire: Wire,
         *,
-        queue_size: int,
+        bound: QueueBound,
         close_timeout: float,
         place: Place | None = None,
     ) -> None:
@@ -84,7 +93,8 @@ class Connection:
         self.last_received = asyncio.get_running_loop().time()
         self._wire = wire
         self._queue: deque[Outgoing | _Close] = deque()
-        self._queue_size = queue_size
+        self._bound = bound
+        self._queued_bytes = 0
         self._close_timeout = close_timeout
         self._writer: asyncio.Task[None] | None = None
         self._writers_started = 0
@@ -102,13 +112,17 @@ class Connection:
         return self._writer is not None and not self._writer.done()
 
     def send(self, message: Outgoing) -> bool:
-        """Write or queue `message` without waiting; False when the queue is full."""
+        """Write or queue `message` without waiting; False when the queue is full: it holds
+        its bound's messages, or would hold more than its bound's bytes with this one."""
         if self.closing:
             return True  # closing already: the message is moot, and nobody is to blame
         if not self._queue and self._wire.write_now(message):
             return True
-        if len(self._queue) >= self._queue_size:
+        size = message.size
+        bound = self._bound
+        if len(self._queue) >= bound.messages or self._queued_bytes + size > bound.size:
             return False
+        self._queued_bytes += size
         self._enqueue(message)
         return True
 
@@ -167,6 +181,7 @@ class Connection:
 
     def _stop_writer(self) -> None:
         self._queue.clear()
+        self._queued_bytes = 0
         if self._writer is not None:
             self._writer.cancel()
             self._writer = None
@@ -187,6 +202,7 @@ class Connection:
                     if isinstance(item, _Close):
                         close = item
                     else:
+                        self._queued_bytes -= item.size
                         batch.append(item)
                 if batch:
                     await self._wire.write(batch)

@@ -18,15 +18,21 @@ delivered everything up to the position read; and `catch_up` puts the history fi
 the held-back messages after the position, dropping those the history already holds.
 """
 
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
+from .codec import is_kept_chat
+
+logger = logging.getLogger(__name__)
+
+EPOCH = re.compile(r"[A-Za-z0-9_-]{1,64}")
 STAMP = re.compile(r',"offset":(\d+),"epoch":"([A-Za-z0-9_-]+)"}}$')
-STAMP_LENGTH = 100
-"""No stamp is longer (16 digits, a 64-character epoch and the punctuation): how far from the
-end of a text a stamp is looked for."""
+STAMP_LENGTH = 128
+"""How far from the end of a text a stamp is looked for: no stamp is longer (16 digits, a
+64-character epoch and 23 characters of punctuation make 103)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +90,39 @@ def position_of(text: str) -> Position | None:
     if found is None:
         return None
     return Position(int(found[1]), found[2])
+
+
+def checked_history(room: str, reply: Sequence[Any]) -> Recent:
+    """A history as a broker returned it (epoch, offset, complete, messages as bytes), with
+    every message checked as a delivered one is.
+
+    The broker's data comes from outside the process: a message that is not a chat of this
+    room, exactly as encoded, stamped at its place in the epoch, is left out, and then the
+    history is not complete (a recovering client must not be told nothing is missing).
+    Raises `ValueError` when the reply itself is malformed (an epoch that is not one).
+    """
+    raw_epoch, raw_offset, complete, raw_messages = reply
+    epoch = raw_epoch.decode()
+    if not EPOCH.fullmatch(epoch):
+        problem = f"not an epoch: {epoch[:70]!r}"
+        raise ValueError(problem)
+    position = Position(int(raw_offset), epoch)
+    first = position.offset - len(raw_messages) + 1
+    messages = []
+    for number, raw in enumerate(raw_messages, start=first):
+        try:
+            text = raw.decode()
+        except UnicodeDecodeError:
+            continue
+        if position_of(text) == (number, epoch) and is_kept_chat(text, room):
+            messages.append(text)
+    if len(messages) < len(raw_messages):
+        logger.warning(
+            "history_message_rejected",
+            extra={"channel": room, "rejected": len(raw_messages) - len(messages)},
+        )
+    intact = len(messages) == len(raw_messages)
+    return Recent(position, tuple(messages), complete=bool(complete) and intact)
 
 
 def catch_up(recent: Recent, held_back: Sequence[str]) -> list[str]:

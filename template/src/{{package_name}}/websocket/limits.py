@@ -30,6 +30,7 @@ class Limits:
     max_connections_per_identity: int = 20
     publish_backlog: int = 10_000
     presence_max_members: int = 100
+    send_queue_bytes: int = 4 * 2**20
 
 
 class TokenBucket:

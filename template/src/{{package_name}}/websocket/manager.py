@@ -28,12 +28,12 @@ import logging
 import secrets
 from collections import Counter
 from collections.abc import Collection, Iterable
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from functools import partial
 
 from .backplane import Backplane
 from .codec import encode, error_message
-from .connection import Connection
+from .connection import Connection, QueueBound
 from .errors import (
     IDLE,
     SLOW_CONSUMER,
@@ -90,12 +90,12 @@ class ConnectionManager:
         self._admitted = 0
         self._per_client: Counter[str] = Counter()
         self._per_identity: Counter[str] = Counter()
-        self._send_queue_size = send_queue_size
+        self._send_queue = QueueBound(send_queue_size, limits.send_queue_bytes)
         self._close_timeout = close_timeout
         self._connections: dict[str, Connection] = {}
         self._rooms: dict[str, dict[str, Connection]] = {}
-        self._joining: dict[str, dict[str, list[Outgoing]]] = {}
-        """Per room, the connections joining it, each with the messages held back meanwhile."""
+        self._joining: dict[str, dict[str, _Joiner]] = {}
+        """Per room, the connections joining it, with the messages held back meanwhile."""
         self._remembers = backplane.retention.on
         self._presence_events = presence_events
         self._none_left = asyncio.Event()
@@ -148,7 +148,7 @@ class ConnectionManager:
         connection = Connection(
             secrets.token_urlsafe(12),
             wire_for(socket, transport, self._batcher),
-            queue_size=self._send_queue_size,
+            bound=self._send_queue,
             close_timeout=self._close_timeout,
             place=place,
         )
@@ -274,8 +274,8 @@ class ConnectionManager:
             problem = f"a connection may be in at most {limit} rooms: leave one first"
             raise ProtocolError(ErrorCode.TOO_MANY_ROOMS, problem)
         connection.rooms.add(room)
-        held_back: list[Outgoing] = []
-        self._joining.setdefault(room, {})[connection_id] = held_back
+        joiner = _Joiner()
+        self._joining.setdefault(room, {})[connection_id] = joiner
         member = Member(connection_id, connection.place.identity if connection.place else None)
         try:
             await self.backplane.subscribe(room)
@@ -287,10 +287,15 @@ class ConnectionManager:
                 self._unsubscribe_if_unused(room)
             raise
         if not self._stop_joining(room, connection_id):
-            return  # it left every room meanwhile (evicted, or closed)
+            # It left every room meanwhile (evicted, or closed), perhaps before its presence
+            # was entered: take it out again, now that nothing is on its way.
+            self.backplane.depart(room, connection_id)
+            return
         self._rooms.setdefault(room, {})[connection_id] = connection
-        texts = [outgoing.text for outgoing in held_back]
+        texts = [outgoing.text for outgoing in joiner.held_back]
         missed = texts if recent is None else catch_up(recent, texts)
+        if joiner.echoed:  # it has them already
+            missed = [text for text in missed if text not in joiner.echoed]
         joined = Outgoing(encode(_joined(room, recent, ref)))
         self._send_to((connection,), joined, *map(Outgoing, missed))
         if self._presence_events:
@@ -305,7 +310,9 @@ class ConnectionManager:
         recent, _ = await asyncio.gather(
             self.backplane.catch_up(room, since), self.backplane.enter(room, member)
         )
-        return recent if since is not None else replace(recent, messages=(), complete=False)
+        if since is None or not recent.complete:
+            return replace(recent, messages=(), complete=False)  # nothing is replayed
+        return recent
 
     def _stop_joining(self, room: str, connection_id: str) -> bool:
         """End a join in progress; False if the connection left the room meanwhile."""
@@ -455,18 +462,20 @@ class ConnectionManager:
         members = self._rooms.get(room)
         if members:
             self._send_to(tuple(members.values()), outgoing)
+        sender = published.sender if published is not None else None
         joining = self._joining.get(room)
         if joining:
-            for held_back in joining.values():
-                held_back.append(outgoing)
+            # A sender joining again gets its own message below, at once: it is the outcome
+            # of a chat sent before it left, which `catch_up` would drop as older than the
+            # position its join reads; its join leaves it out of what it replays.
+            for connection_id, joiner in joining.items():
+                if connection_id == sender:
+                    joiner.echoed.add(message)
+                else:
+                    joiner.held_back.append(outgoing)
         if published is None:
             return
-        sender = published.sender
-        if (
-            sender is not None
-            and (not members or sender not in members)
-            and (not joining or sender not in joining)
-        ):
+        if sender is not None and (not members or sender not in members):
             connection = self._connections.get(sender)
             if connection is not None:
                 self._send_to((connection,), outgoing)
@@ -535,6 +544,15 @@ class ConnectionManager:
     def _leave_all(self, connection: Connection) -> None:
         for room in tuple(connection.rooms):
             self.leave(connection.id, room)
+
+
+@dataclass(slots=True)
+class _Joiner:
+    """A connection joining a room: the room's messages held back until its `joined` is
+    queued, and its own messages it already received meanwhile (as their outcome)."""
+
+    held_back: list[Outgoing] = field(default_factory=list)
+    echoed: set[str] = field(default_factory=set)
 
 
 def _joined(room: str, recent: Recent | None, ref: str | None) -> Joined:

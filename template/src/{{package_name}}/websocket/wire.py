@@ -34,11 +34,19 @@ names, so that the application imports nothing of the server's."""
 class Outgoing:
     """One encoded message, shared by every connection it is sent to."""
 
-    __slots__ = ("_frame", "text")
+    __slots__ = ("_frame", "_size", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
         self._frame: bytes | None = None
+        self._size: int | None = None
+
+    @property
+    def size(self) -> int:
+        """The text's length in UTF-8 bytes (counted on first use, for queued messages)."""
+        if self._size is None:
+            self._size = len(self.text) if self.text.isascii() else len(self.text.encode())
+        return self._size
 
     @property
     def frame(self) -> bytes:
