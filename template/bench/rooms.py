@@ -22,7 +22,7 @@ from bench.servers import RunningServer, cpu_seconds
 TICK = 0.005
 """Seconds between two rounds of sending: the offered rate is kept to within a tick."""
 SETTLE_POLL = 0.05
-DRAIN = 60.0
+DRAIN = 30.0
 """Seconds, at most, for a server past its capacity to deliver its backlog before the next
 rate (not measured)."""
 CHAT = '{"type":"chat","payload":{"room":"%s","text":"~%d~%d~"}}'
