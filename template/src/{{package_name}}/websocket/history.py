@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from .codec import is_kept_chat
+from .models import ServerMessage
 
 logger = logging.getLogger(__name__)
 
@@ -90,6 +91,16 @@ def position_of(text: str) -> Position | None:
     if found is None:
         return None
     return Position(int(found[1]), found[2])
+
+
+def stamped_as_published(text: str, message: ServerMessage, retention: Retention) -> bool:
+    """Whether `text`, which is `message`, carries a well-formed stamp exactly when a
+    backplane with `retention` stamps such a message (a remembered one, with history on).
+
+    A message delivered from outside the process with no stamp, or one that is not a stamp,
+    must not reach a client as a room's message, nor set where the room's recovery starts.
+    """
+    return (position_of(text) is not None) == (message.remembered and retention.on)
 
 
 def checked_history(room: str, reply: Sequence[Any]) -> Recent:

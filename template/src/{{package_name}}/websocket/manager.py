@@ -281,24 +281,29 @@ class ConnectionManager:
             await self.backplane.subscribe(room)
             recent = await self._enter(room, member, since)
         except BaseException:
-            if self._stop_joining(room, connection_id):
+            if self._abandon_join(room, connection_id):
                 connection.rooms.discard(room)
                 self.backplane.depart(room, connection_id)
                 self._unsubscribe_if_unused(room)
             raise
-        if not self._stop_joining(room, connection_id):
+        if self._stop_joining(room, connection_id) is None:
             # It left every room meanwhile (evicted, or closed), perhaps before its presence
             # was entered: take it out again, now that nothing is on its way.
             self.backplane.depart(room, connection_id)
             return
         self._rooms.setdefault(room, {})[connection_id] = connection
         texts = [outgoing.text for outgoing in joiner.held_back]
-        missed = texts if recent is None else catch_up(recent, texts)
-        if joiner.echoed:  # it has them already
-            missed = [text for text in missed if text not in joiner.echoed]
+        if recent is None:
+            earlier, missed = [], texts
+        else:
+            missed = catch_up(recent, texts)
+            # Its own messages that `catch_up` leaves out, as older than the position read,
+            # are still their chats' outcomes: they come first, before that position.
+            replayed = set(missed)
+            earlier = [echo.text for echo in joiner.echoes if echo.text not in replayed]
         joined = Outgoing(encode(_joined(room, recent, ref)))
-        self._send_to((connection,), joined, *map(Outgoing, missed))
-        if self._presence_events:
+        self._send_to((connection,), *map(Outgoing, earlier), joined, *map(Outgoing, missed))
+        if self._presence_events and room in connection.rooms:  # not evicted by that send
             self._announce(room, PresenceJoined(payload=_change(room, member)))
 
     async def _enter(self, room: str, member: Member, since: Position | None) -> Recent | None:
@@ -314,13 +319,24 @@ class ConnectionManager:
             return replace(recent, messages=(), complete=False)  # nothing is replayed
         return recent
 
-    def _stop_joining(self, room: str, connection_id: str) -> bool:
-        """End a join in progress; False if the connection left the room meanwhile."""
+    def _stop_joining(self, room: str, connection_id: str) -> "_Joiner | None":
+        """End a join in progress and return what it held; None if the connection left the
+        room meanwhile."""
         joining = self._joining.get(room)
-        if joining is None or joining.pop(connection_id, None) is None:
-            return False
-        if not joining:
+        joiner = None if joining is None else joining.pop(connection_id, None)
+        if joining is not None and not joining:
             del self._joining[room]
+        return joiner
+
+    def _abandon_join(self, room: str, connection_id: str) -> bool:
+        """End a join that will not complete; False if there was none. The connection still
+        gets its own messages that came back meanwhile: they are its chats' outcomes."""
+        joiner = self._stop_joining(room, connection_id)
+        if joiner is None:
+            return False
+        connection = self._connections.get(connection_id)
+        if connection is not None and joiner.echoes:
+            self._send_to((connection,), *joiner.echoes)
         return True
 
     def leave(self, connection_id: str, room: str) -> None:
@@ -328,7 +344,7 @@ class ConnectionManager:
         connection = self._connections.get(connection_id)
         if connection is not None:
             connection.rooms.discard(room)
-        if self._stop_joining(room, connection_id):
+        if self._abandon_join(room, connection_id):
             self.backplane.depart(room, connection_id)
             self._unsubscribe_if_unused(room)
             return
@@ -336,13 +352,15 @@ class ConnectionManager:
         if members is None or members.pop(connection_id, None) is None:
             return
         self.backplane.depart(room, connection_id)
+        if not members:
+            del self._rooms[room]
+            self._unsubscribe_if_unused(room)
+        # Last: delivering the event may evict other members (their queues full), and their
+        # own leaving must find the room as this one left it.
         if self._presence_events:
             place = connection.place if connection is not None else None
             member = Member(connection_id, place.identity if place is not None else None)
             self._announce(room, PresenceLeft(payload=_change(room, member)))
-        if not members:
-            del self._rooms[room]
-            self._unsubscribe_if_unused(room)
 
     def _announce(self, room: str, event: ServerMessage) -> None:
         """Publish a presence event; one that cannot be sent now is dropped, with a log line."""
@@ -465,14 +483,12 @@ class ConnectionManager:
         sender = published.sender if published is not None else None
         joining = self._joining.get(room)
         if joining:
-            # A sender joining again gets its own message below, at once: it is the outcome
-            # of a chat sent before it left, which `catch_up` would drop as older than the
-            # position its join reads; its join leaves it out of what it replays.
-            for connection_id, joiner in joining.items():
-                if connection_id == sender:
-                    joiner.echoed.add(message)
-                else:
-                    joiner.held_back.append(outgoing)
+            for joiner in joining.values():
+                joiner.held_back.append(outgoing)
+            rejoining = joining.get(sender) if sender is not None else None
+            if rejoining is not None:  # its chat's outcome, which its join delivers
+                rejoining.echoes.append(outgoing)
+                return
         if published is None:
             return
         if sender is not None and (not members or sender not in members):
@@ -549,10 +565,11 @@ class ConnectionManager:
 @dataclass(slots=True)
 class _Joiner:
     """A connection joining a room: the room's messages held back until its `joined` is
-    queued, and its own messages it already received meanwhile (as their outcome)."""
+    queued, and among them its own, published before it left: their chats' outcomes, which
+    it must get even where the history it is caught up from leaves them out."""
 
     held_back: list[Outgoing] = field(default_factory=list)
-    echoed: set[str] = field(default_factory=set)
+    echoes: list[Outgoing] = field(default_factory=list)
 
 
 def _joined(room: str, recent: Recent | None, ref: str | None) -> Joined:

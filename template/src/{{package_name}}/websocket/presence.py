@@ -1,9 +1,9 @@
 """Who is in a room: the members a backplane reports, and this instance's share of them.
 
 Presence is kept by the backplane, so that `presence` answers for every instance: in memory
-it is this process's members; with Redis each room has one hash of members, written by every
+it is this process's members; with Redis each room has one set of members, written by every
 instance, and entries of an instance that stopped refreshing them are dropped by whoever
-reads next (see `redis_presence.py`).
+reads next (see `backplane/redis_scripts.py`).
 """
 
 import itertools

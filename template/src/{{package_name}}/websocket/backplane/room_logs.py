@@ -6,7 +6,9 @@ message: a room whose last message is older than the TTL is dropped from the fro
 when more than `max_messages` messages are kept in all, the rooms quietest for longest are
 dropped first, as Redis evicts keys under its `maxmemory` policy. A dropped room starts a
 new epoch with its next message, and a client holding an old position is told it was not
-recovered.
+recovered. A room joined and never spoken in has a log too (its epoch must not change under
+a client that holds it), and it counts as one message, so that joins alone cannot grow the
+logs past the bound either.
 """
 
 import itertools
@@ -60,7 +62,7 @@ class RoomLogs:
 
     @property
     def kept(self) -> int:
-        """Messages kept in all rooms."""
+        """Messages kept in all rooms, a room without any counting as one."""
         return self._kept
 
     def append(self, room: str, text: str) -> str:
@@ -69,13 +71,12 @@ class RoomLogs:
         log = self._log(room, now)
         log.offset += 1
         stamped = stamp(text, log.offset, log.epoch)
-        if len(log.messages) < self._retention.size:
+        if 0 < len(log.messages) < self._retention.size:  # an empty log counts as one already
             self._kept += 1
         log.messages.append(stamped)
         log.last_message = now
         self._logs.move_to_end(room)
-        while self._kept > self._max_messages and len(self._logs) > 1:
-            self._drop(next(iter(self._logs)))
+        self._bound()
         return stamped
 
     def read(self, room: str, after: Position | None, limit: int) -> Recent:
@@ -94,7 +95,15 @@ class RoomLogs:
         log = self._logs.get(room)
         if log is None:
             log = self._logs[room] = RoomLog(self._retention.size, now)
+            self._kept += 1
+            self._bound()
         return log
+
+    def _bound(self) -> None:
+        """Drop the quietest rooms while more than `max_messages` are kept (never the last
+        one: the room just written to or read)."""
+        while self._kept > self._max_messages and len(self._logs) > 1:
+            self._drop(next(iter(self._logs)))
 
     def _expire(self, now: float) -> None:
         """Drop the rooms whose last message is older than the TTL (oldest first)."""
@@ -106,7 +115,7 @@ class RoomLogs:
             self._drop(room)
 
     def _drop(self, room: str) -> None:
-        self._kept -= len(self._logs.pop(room).messages)
+        self._kept -= max(len(self._logs.pop(room).messages), 1)
 
 
 def _latest(messages: deque[str], count: int) -> tuple[str, ...]:
