@@ -13,14 +13,18 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
 
 from .errors import ErrorCode, ProtocolError
+from .inboxes import owner_of
 from .models import (
     ChatBroadcast,
     ClientMessage,
     Error,
     ErrorPayload,
+    KeptMessage,
     MessageId,
+    RoomEvent,
     RoomMessage,
     ServerMessage,
+    UserEvent,
 )
 
 _client_messages: Final = TypeAdapter[ClientMessage](ClientMessage)
@@ -57,46 +61,64 @@ def encode(message: ServerMessage) -> str:
     return message.model_dump_json(exclude_none=True)
 
 
-def room_message(text: str, room: str) -> RoomMessage | None:
-    """`text` as a message for `room`, if it is one exactly as `encode` writes it (stamped or
-    not); None otherwise.
+def routed_message(text: str, route: str) -> RoomMessage | UserEvent | None:
+    """`text` as a message for `route` (a room, or an identity's inbox: `inboxes.py`), if it
+    is one exactly as `encode` writes it (stamped or not); None otherwise.
 
     What a backplane delivers comes from outside the process (anyone who can reach Redis can
     publish to a room's channel), so it is checked before any client sees it: it must parse
-    as a `RoomMessage` for this very room, carry no `ref` (which would pass for the answer to
-    a client's own frame) and serialize back to the very same text, so that no unknown
-    field, other spelling or stray value reaches a client. One check per message, not per
-    recipient. (Who may publish at all is Redis's to decide: its ACLs and network.)
+    as a message of its route's kind for this very room or identity, carry no `ref` (which
+    would pass for the answer to a client's own frame) and serialize back to the very same
+    text, so that no unknown field, other spelling or stray value reaches a client. One check
+    per message, not per recipient. (Who may publish at all is Redis's to decide: its ACLs
+    and network.)
     """
+    owner = owner_of(route)
+    if owner is None:
+        return room_message(text, route)
+    try:
+        message = UserEvent.model_validate_json(text)
+    except ValidationError:
+        return None
+    return message if message.payload.user == owner and _exactly(message, text) else None
+
+
+def room_message(text: str, room: str) -> RoomMessage | None:
+    """`text` as a message for `room`, if it is one exactly as `encode` writes it (see
+    `routed_message`); None otherwise."""
     try:
         message = _room_messages.validate_json(text)
     except ValidationError:
         return None
-    if message.payload.room != room or message.ref is not None or encode(message) != text:
-        return None
-    return message
+    return message if message.payload.room == room and _exactly(message, text) else None
 
 
-def is_kept_chat(text: str, room: str) -> bool:
-    """Whether `text` is a chat of `room` as the backplane keeps it: exactly as encoded, and
-    stamped with an offset."""
+def _exactly(message: ServerMessage, text: str) -> bool:
+    return message.ref is None and encode(message) == text
+
+
+def kept_message(text: str, room: str) -> KeptMessage | None:
+    """`text` as a message of `room`'s history: a remembered room message (a chat or an
+    event) exactly as encoded, and stamped with an offset; None otherwise."""
     message = room_message(text, room)
-    return isinstance(message, ChatBroadcast) and message.payload.offset is not None
+    if isinstance(message, ChatBroadcast | RoomEvent) and message.payload.offset is not None:
+        return message
+    return None
 
 
-def kept_messages(texts: Iterable[str], room: str) -> list[ChatBroadcast]:
+def kept_messages(texts: Iterable[str], room: str) -> list[KeptMessage]:
     """The messages of `room`'s history, as models.
 
     They come from the backplane, so they are checked as delivered messages are: one that is
-    not a stamped chat of this room, exactly as encoded, is left out and logged.
+    not a stamped message of this room, exactly as encoded, is left out and logged.
     """
     kept = []
     for text in texts:
-        message = room_message(text, room)
-        if isinstance(message, ChatBroadcast) and message.payload.offset is not None:
-            kept.append(message)
-        else:
+        message = kept_message(text, room)
+        if message is None:
             logger.warning("history_message_rejected", extra={"room": room, "bytes": len(text)})
+        else:
+            kept.append(message)
     return kept
 
 

@@ -103,9 +103,21 @@ class Connection:
         """Runs only while something is queued: an idle or fast connection has no task."""
 
     @property
+    def identity(self) -> str | None:
+        """Who the client is, when the service authenticates: its place's identity."""
+        return self.place.identity if self.place is not None else None
+
+    @property
     def queued(self) -> int:
         """How many messages wait to be written."""
         return len(self._queue)
+
+    def can_take(self, count: int, size: int) -> bool:
+        """Whether `count` more messages, of `size` bytes in all, fit in the queue now (as if
+        none of them could be written at once)."""
+        bound = self._bound
+        fits = len(self._queue) + count <= bound.messages
+        return fits and self._queued_bytes + size <= bound.size
 
     @property
     def writer_running(self) -> bool:

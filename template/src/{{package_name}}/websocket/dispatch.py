@@ -5,6 +5,7 @@ the connection's id, its authenticated identity and the manager's room operation
 never see a socket, so they are tested as plain async functions.
 """
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -44,7 +45,7 @@ class Rooms(Protocol):
         *,
         sender: str | None = None,
         ref: str | None = None,
-    ) -> None: ...
+    ) -> asyncio.Future[Position | None]: ...
 
 
 @dataclass(frozen=True, slots=True)

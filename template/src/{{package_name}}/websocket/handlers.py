@@ -19,13 +19,13 @@ from .models import (
     JoinMessage,
     LeaveMessage,
     Left,
+    LeftPayload,
     PingMessage,
     Pong,
     PresenceMember,
     PresenceMessage,
     PresenceReply,
     PresenceReplyPayload,
-    RoomEvent,
 )
 
 handlers = HandlerRegistry()
@@ -49,7 +49,7 @@ async def join(message: JoinMessage, context: HandlerContext) -> None:
 async def leave(message: LeaveMessage, context: HandlerContext) -> Left:
     """Leaving is idempotent: leaving a room one is not in still answers `left`."""
     context.rooms.leave(context.connection_id, message.payload.room)
-    return Left(payload=RoomEvent(room=message.payload.room))
+    return Left(payload=LeftPayload(room=message.payload.room))
 
 
 @handlers.on(ChatMessage)

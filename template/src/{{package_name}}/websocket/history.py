@@ -1,11 +1,12 @@
 """Offsets, epochs, and catching a joining client up with what it missed.
 
-With history on (`HISTORY_SIZE` > 0) the backplane *stamps* every chat as it publishes it:
-it gives the chat the room's next offset and the room's epoch, keeps it in the room's
-history, and delivers it, all in one step (one Redis script, or one call in memory), so that
-offsets follow the one order every instance delivers in. The stamp is two fields appended to
-the end of the payload, `"offset":N,"epoch":"E"`: the message is serialized once, before the
-backplane, and the stamp is spliced into the text, never re-encoded.
+With history on (`HISTORY_SIZE` > 0) the backplane *stamps* every remembered room message
+(chats and events) as it publishes it: it gives the message the room's next offset and the
+room's epoch, keeps it in the room's history, and delivers it, all in one step (one Redis
+script, or one call in memory), so that offsets follow the one order every instance
+delivers in. The stamp is two fields appended to the end of the payload,
+`"offset":N,"epoch":"E"`: the message is serialized once, before the backplane, and the
+stamp is spliced into the text, never re-encoded.
 
 A room's history lives `HISTORY_TTL` seconds after its last message. When it is lost (it
 expired, Redis restarted without persistence or evicted it) the next message starts a new
@@ -24,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from .codec import is_kept_chat
+from .codec import kept_message
 from .models import ServerMessage
 
 logger = logging.getLogger(__name__)
@@ -107,8 +108,8 @@ def checked_history(room: str, reply: Sequence[Any]) -> Recent:
     """A history as a broker returned it (epoch, offset, complete, messages as bytes), with
     every message checked as a delivered one is.
 
-    The broker's data comes from outside the process: a message that is not a chat of this
-    room, exactly as encoded, stamped at its place in the epoch, is left out, and then the
+    The broker's data comes from outside the process: a message that is not a chat or event
+    of this room, exactly as encoded, stamped at its place in the epoch, is left out, and then the
     history is not complete (a recovering client must not be told nothing is missing).
     Raises `ValueError` when the reply itself is malformed (an epoch that is not one).
     """
@@ -125,7 +126,7 @@ def checked_history(room: str, reply: Sequence[Any]) -> Recent:
             text = raw.decode()
         except UnicodeDecodeError:
             continue
-        if position_of(text) == (number, epoch) and is_kept_chat(text, room):
+        if position_of(text) == (number, epoch) and kept_message(text, room) is not None:
             messages.append(text)
     if len(messages) < len(raw_messages):
         logger.warning(

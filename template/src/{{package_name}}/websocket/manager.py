@@ -21,6 +21,9 @@ How a message reaches the sockets, in the words used throughout the service:
 `fan_out(room, message)` is step 3 for this instance alone (notices about the backplane).
 The manager subscribes the backplane to a room when the room's first local member joins,
 and unsubscribes it once the last one has left and none of its messages is in flight.
+An identity's inbox (`inboxes.py`) is a route like a room, whose members are that
+identity's connections: `open_inbox` adds one, removal takes it out, and a message
+published to the inbox takes the same steps to them.
 """
 
 import asyncio
@@ -48,6 +51,7 @@ from .errors import (
 )
 from .history import Position, Recent, catch_up
 from .in_flight import InFlight, Published
+from .inboxes import inbox_of
 from .limits import Limits, Place
 from .models import (
     Joined,
@@ -96,6 +100,8 @@ class ConnectionManager:
         self._rooms: dict[str, dict[str, Connection]] = {}
         self._joining: dict[str, dict[str, _Joiner]] = {}
         """Per room, the connections joining it, with the messages held back meanwhile."""
+        self._inboxes: dict[str, dict[str, Connection]] = {}
+        """Per inbox route, the connections of its identity on this instance."""
         self._remembers = backplane.retention.on
         self._presence_events = presence_events
         self._none_left = asyncio.Event()
@@ -164,9 +170,34 @@ class ConnectionManager:
         )
         return connection
 
+    async def open_inbox(self, connection: Connection) -> None:
+        """Make the connection reachable through its identity's inbox, on every instance.
+
+        Returns once a message published to the inbox afterwards is certain to reach it (or
+        at once while the backplane is unreachable), so that the router sends the `welcome`
+        only then: a client that has its welcome gets every user event sent after it.
+        """
+        if connection.identity is None:
+            return
+        route = inbox_of(connection.identity)
+        self._inboxes.setdefault(route, {})[connection.id] = connection
+        await self.backplane.subscribe(route)
+
+    def _close_inbox(self, connection: Connection) -> None:
+        if connection.identity is None:
+            return
+        route = inbox_of(connection.identity)
+        members = self._inboxes.get(route)
+        if members is None or members.pop(connection.id, None) is None:
+            return
+        if not members:
+            del self._inboxes[route]
+            self._unsubscribe_if_unused(route)
+
     async def remove(self, connection: Connection) -> None:
         """Forget a connection whose receive loop has ended, and release its writer."""
         self._leave_all(connection)
+        self._close_inbox(connection)
         if self._connections.pop(connection.id, None) is None:
             return
         if connection.place is not None:
@@ -276,7 +307,7 @@ class ConnectionManager:
         connection.rooms.add(room)
         joiner = _Joiner()
         self._joining.setdefault(room, {})[connection_id] = joiner
-        member = Member(connection_id, connection.place.identity if connection.place else None)
+        member = Member(connection_id, connection.identity)
         try:
             await self.backplane.subscribe(room)
             recent = await self._enter(room, member, since)
@@ -292,17 +323,16 @@ class ConnectionManager:
             self.backplane.depart(room, connection_id)
             return
         self._rooms.setdefault(room, {})[connection_id] = connection
-        texts = [outgoing.text for outgoing in joiner.held_back]
-        if recent is None:
-            earlier, missed = [], texts
-        else:
-            missed = catch_up(recent, texts)
-            # Its own messages that `catch_up` leaves out, as older than the position read,
-            # are still their chats' outcomes: they come first, before that position.
-            replayed = set(missed)
-            earlier = [echo.text for echo in joiner.echoes if echo.text not in replayed]
+        earlier, missed = _catching_up(recent, joiner)
+        if recent is not None and recent.messages:
+            replay = (*earlier, *missed)
+            if not connection.can_take(len(replay) + 1, sum(item.size for item in replay)):
+                # More than its queue holds at once (a room of large events): it is told it
+                # was not recovered, and resynchronises, rather than be cut off as slow.
+                recent = replace(recent, messages=(), complete=False)
+                earlier, missed = _catching_up(recent, joiner)
         joined = Outgoing(encode(_joined(room, recent, ref)))
-        self._send_to((connection,), *map(Outgoing, earlier), joined, *map(Outgoing, missed))
+        self._send_to((connection,), *earlier, joined, *missed)
         if self._presence_events and room in connection.rooms:  # not evicted by that send
             self._announce(room, PresenceJoined(payload=_change(room, member)))
 
@@ -358,8 +388,8 @@ class ConnectionManager:
         # Last: delivering the event may evict other members (their queues full), and their
         # own leaving must find the room as this one left it.
         if self._presence_events:
-            place = connection.place if connection is not None else None
-            member = Member(connection_id, place.identity if place is not None else None)
+            identity = connection.identity if connection is not None else None
+            member = Member(connection_id, identity)
             self._announce(room, PresenceLeft(payload=_change(room, member)))
 
     def _announce(self, room: str, event: ServerMessage) -> None:
@@ -370,17 +400,20 @@ class ConnectionManager:
             logger.info("presence_event_dropped", extra={"room": room, "code": error.code})
 
     def _unsubscribe_if_unused(self, room: str) -> None:
-        """Unsubscribe a room with no local member, nobody joining it and no message of ours
-        in flight."""
+        """Unsubscribe a room (or an inbox) with no local member, nobody joining it and no
+        message of ours in flight."""
         if (
             room not in self._rooms
             and room not in self._joining
+            and room not in self._inboxes
             and not self._in_flight.waiting_in(room)
         ):
             self.backplane.unsubscribe(room)
 
     async def history(self, room: str, limit: int) -> Recent:
-        """The room's `limit` latest messages.
+        """The room's `limit` latest messages, as many of them as half of a send queue's
+        bytes holds (a room of large events): a reply larger than that would cost a client
+        that asks while busy its connection.
 
         Raises `ProtocolError`: `history_disabled` when the service keeps no history, and
         `invalid_message` for more than it keeps.
@@ -392,7 +425,8 @@ class ConnectionManager:
         if limit > size:
             problem = f"payload.limit: the service keeps at most {size} messages per room"
             raise ProtocolError(ErrorCode.INVALID_MESSAGE, problem)
-        return await self.backplane.history(room, limit)
+        recent = await self.backplane.history(room, limit)
+        return _latest_within(recent, self._send_queue.size // 2)
 
     async def presence(self, room: str) -> Presence:
         """The room's members on every instance, at most `presence_max_members` of them."""
@@ -433,14 +467,17 @@ class ConnectionManager:
         *,
         sender: str | None = None,
         ref: str | None = None,
-    ) -> None:
-        """Send `message` to every member of `room`, on every instance, through the backplane.
+    ) -> asyncio.Future[Position | None]:
+        """Send `message` to every member of `room` (or every connection of an inbox's
+        identity), on every instance, through the backplane.
 
         Raises `BackplaneUnavailableError` when the backplane is down, and
         `BackplaneBusyError` when `publish_backlog` messages are already in flight. Otherwise
         it does not wait, and the `sender` connection gets exactly one outcome: the message
         itself when it comes back (even if the sender has left the room meanwhile), or an
-        error carrying `ref` if it is lost on its way.
+        error carrying `ref` if it is lost on its way. Publishers without a connection
+        (`publishing/`) await the returned future instead: the backplane has the message
+        once it completes, with the position the message was stamped with, if any.
         """
         if self._in_flight.full:
             raise BackplaneBusyError
@@ -453,8 +490,9 @@ class ConnectionManager:
             self._in_flight.discard(published)
             raise
         sent.add_done_callback(partial(self._check_sent, published))
+        return sent
 
-    def _check_sent(self, published: Published, sent: asyncio.Future[None]) -> None:
+    def _check_sent(self, published: Published, sent: asyncio.Future[Position | None]) -> None:
         """Once the backplane has the message, or has lost it: a lost one is reported to its
         sender, and one that will not come back here has nothing left to wait for."""
         failure = BackplaneUnavailableError() if sent.cancelled() else sent.exception()
@@ -477,7 +515,7 @@ class ConnectionManager:
         for lost in overtaken:  # published before this one, and not come back before it
             self._report_lost(lost, DeliveryUnconfirmedError())
         outgoing = Outgoing(message)
-        members = self._rooms.get(room)
+        members = self._rooms.get(room) or self._inboxes.get(room)
         if members:
             self._send_to(tuple(members.values()), outgoing)
         sender = published.sender if published is not None else None
@@ -555,6 +593,7 @@ class ConnectionManager:
             },
         )
         self._leave_all(connection)
+        self._close_inbox(connection)
         connection.evict(CloseCode.TRY_AGAIN_LATER, SLOW_CONSUMER)
 
     def _leave_all(self, connection: Connection) -> None:
@@ -570,6 +609,31 @@ class _Joiner:
 
     held_back: list[Outgoing] = field(default_factory=list)
     echoes: list[Outgoing] = field(default_factory=list)
+
+
+def _catching_up(recent: Recent | None, joiner: _Joiner) -> tuple[list[Outgoing], list[Outgoing]]:
+    """What a joiner receives before its `joined` (its own messages that `catch_up` leaves
+    out as older than the position read: they are still their chats' outcomes), and after
+    it (`history.catch_up`)."""
+    if recent is None:
+        return [], list(joiner.held_back)
+    texts = [outgoing.text for outgoing in joiner.held_back]
+    shared = {outgoing.text: outgoing for outgoing in joiner.held_back}  # framed once
+    missed = [shared.get(text) or Outgoing(text) for text in catch_up(recent, texts)]
+    replayed = {outgoing.text for outgoing in missed}
+    return [echo for echo in joiner.echoes if echo.text not in replayed], missed
+
+
+def _latest_within(recent: Recent, budget: int) -> Recent:
+    """`recent` without its oldest messages, as long as they take more than `budget` bytes."""
+    kept: list[str] = []
+    total = 0
+    for text in reversed(recent.messages):
+        total += len(text.encode())
+        if total > budget:
+            return replace(recent, messages=tuple(reversed(kept)))
+        kept.append(text)
+    return recent
 
 
 def _joined(room: str, recent: Recent | None, ref: str | None) -> Joined:

@@ -3,12 +3,13 @@
 Client messages are strict (no type coercion, no unknown fields): a typo such as `"txt"` is
 reported instead of silently ignored. Each client message is one member of the discriminated
 union `ClientMessage`, keyed by `type`; adding a message type means adding a model here, a
-handler in handlers.py and a test.
+handler in handlers.py and a test. Server messages follow; `event` is one only the backend
+publishes (`publishing/`): no client can send it.
 """
 
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, StringConstraints
 
 from .errors import ErrorCode, NoticeCode
 
@@ -24,6 +25,15 @@ Offset = Annotated[int, Field(ge=0, le=2**53 - 1)]
 bound is the largest integer every JSON parser (JavaScript's included) reads exactly."""
 HistoryLimit = Annotated[int, Field(ge=1, le=10_000)]
 """Messages a `history` request may ask for; the service refuses more than `HISTORY_SIZE`."""
+EventName = Annotated[
+    str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z][A-Za-z0-9_.:-]*$")
+]
+"""What happened, as the backend names it (`order.updated`, `build:finished`): a short name
+that clients can switch on, never free text."""
+EventData = dict[str, JsonValue]
+"""An event's content: any JSON object (its size is bounded by `MAX_MESSAGE_BYTES`)."""
+Subject = Annotated[str, StringConstraints(min_length=1, max_length=1024)]
+"""An identity, as the service's authentication names it (an AUTH_TOKENS name, a JWT `sub`)."""
 
 
 class _ClientModel(BaseModel):
@@ -166,7 +176,7 @@ class Pong(ServerMessage):
     payload: EmptyPayload = EmptyPayload()
 
 
-class RoomEvent(_ServerModel):
+class LeftPayload(_ServerModel):
     room: str
 
 
@@ -189,7 +199,7 @@ class Joined(ServerMessage):
 
 class Left(ServerMessage):
     type: Literal["left"] = "left"
-    payload: RoomEvent
+    payload: LeftPayload
 
 
 class ChatBroadcastPayload(_ServerModel):
@@ -209,6 +219,45 @@ class ChatBroadcast(ServerMessage):
     type: Literal["chat"] = "chat"
     payload: ChatBroadcastPayload
     remembered: ClassVar[bool] = True
+
+
+class RoomEventPayload(_ServerModel):
+    model_config = ConfigDict(allow_inf_nan=False)
+
+    room: str
+    event: str
+    data: EventData
+    offset: int | None = None
+    """Set by the backplane, as for a chat."""
+    epoch: str | None = None
+
+
+class RoomEvent(ServerMessage):
+    """Something the backend published to a room (`Publisher.to_room`, the HTTP API, or
+    another process): every member receives it, in the room's one order with its chats, and
+    it is kept in the room's history like them."""
+
+    type: Literal["event"] = "event"
+    payload: RoomEventPayload
+    remembered: ClassVar[bool] = True
+
+
+class UserEventPayload(_ServerModel):
+    model_config = ConfigDict(allow_inf_nan=False)
+
+    user: str
+    """The identity every one of whose connections receives the event."""
+    event: str
+    data: EventData
+
+
+class UserEvent(ServerMessage):
+    """Something the backend published to one identity (`Publisher.to_user`): every
+    connection of that identity, on every instance, receives it; it belongs to no room, so
+    it carries no offset and is kept in no history."""
+
+    type: Literal["event"] = "event"
+    payload: UserEventPayload
 
 
 class PresenceChange(_ServerModel):
@@ -232,9 +281,14 @@ class PresenceLeft(ServerMessage):
     payload: PresenceChange
 
 
-RoomMessage = Annotated[ChatBroadcast | PresenceJoined | PresenceLeft, Field(discriminator="type")]
+RoomMessage = Annotated[
+    ChatBroadcast | RoomEvent | PresenceJoined | PresenceLeft, Field(discriminator="type")
+]
 """Every message that travels through a room (`publish`, the backplane, `deliver`). A new
-kind of room message joins this union. Only chats are kept in history and carry offsets."""
+kind of room message joins this union. Those that are `remembered` (chats and events) are
+kept in history and carry offsets."""
+KeptMessage = Annotated[ChatBroadcast | RoomEvent, Field(discriminator="type")]
+"""A message of a room's history."""
 
 
 class HistoryReplyPayload(_ServerModel):
@@ -242,7 +296,7 @@ class HistoryReplyPayload(_ServerModel):
     epoch: str
     offset: int
     """The offset of the room's latest message (the last of `messages`, when there are any)."""
-    messages: list[ChatBroadcast]
+    messages: list[KeptMessage]
     """Oldest first, each exactly as it was delivered."""
 
 

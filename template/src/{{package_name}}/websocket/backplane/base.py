@@ -3,6 +3,8 @@
 A room message is published to the backplane, never straight to the room's members. The
 backplane hands it back, to the listener of every instance with members in that room, in
 one order that all instances share; each listener then fans it out to its local members.
+An identity's inbox (`inboxes.py`) is carried the same way, as one more route beside the
+rooms: wherever this seam says "room", an inbox route may stand.
 The backplane also keeps what rooms remember, since it alone sees every instance's
 messages and members: each room's history, with offsets (`history.py`), and its presence
 (`presence.py`). Handlers and the manager see only these two protocols, never which
@@ -62,11 +64,14 @@ class Backplane(Protocol):
     def subscribed(self, room: str) -> bool:
         """Whether a message published to `room` now is certain to be delivered back here."""
 
-    def publish(self, room: str, message: str, *, remember: bool) -> asyncio.Future[None]:
+    def publish(
+        self, room: str, message: str, *, remember: bool
+    ) -> asyncio.Future[Position | None]:
         """Send an encoded message to the room on every instance, without waiting.
 
         With `remember` and history on, the message is stamped with the room's next offset
-        and kept in its history in the same step (`history.stamp`).
+        and kept in its history in the same step (`history.stamp`); the future then gives
+        the position it was stamped with (None for a message not remembered).
 
         Raises `BackplaneUnavailableError` at once when the backplane is known to be down.
         Otherwise the message is on its way, behind every message published before it, and

@@ -8,7 +8,7 @@ presence are this process's own (`room_logs.py`, `presence.py`).
 import asyncio
 
 from ..errors import BackplaneUnavailableError
-from ..history import Position, Recent, Retention
+from ..history import Position, Recent, Retention, position_of
 from ..presence import LocalPresence, Member, Presence
 from .base import BackplaneListener
 from .room_logs import RoomLogs
@@ -50,14 +50,18 @@ class MemoryBackplane:
         """Always: `publish` delivers here before it returns."""
         return True
 
-    def publish(self, room: str, message: str, *, remember: bool) -> asyncio.Future[None]:
+    def publish(
+        self, room: str, message: str, *, remember: bool
+    ) -> asyncio.Future[Position | None]:
         if self._listener is None:
             raise BackplaneUnavailableError
+        position = None
         if remember and self.retention.on:
             message = self._logs.append(room, message)
+            position = position_of(message)
         self._listener.deliver(room, message)
         delivered = asyncio.get_running_loop().create_future()
-        delivered.set_result(None)
+        delivered.set_result(position)
         return delivered
 
     async def catch_up(self, room: str, since: Position | None) -> Recent:
