@@ -4,6 +4,7 @@ import math
 from dataclasses import dataclass, field
 from typing import TextIO
 
+from bench.publishing import HttpFigures
 from bench.rooms import RateFigures
 from bench.scenarios import FanOutFigures
 
@@ -35,6 +36,9 @@ class Report:
     rooms: dict[str, list[RateFigures]] = field(default_factory=dict)
     """The many-small-rooms figures by server, one per offered rate."""
     rooms_shape: str = ""
+    http: dict[str, HttpFigures] = field(default_factory=dict)
+    """HTTP publish to delivery, by server; the first is the baseline."""
+    http_shape: str = ""
 
     def fan_out(self, server: str, size: int, figures: FanOutFigures) -> None:
         self.fan_outs[server, size] = figures
@@ -57,6 +61,9 @@ class Report:
     def many_rooms(self, server: str, figures: list[RateFigures]) -> None:
         self.rooms[server] = figures
 
+    def http_publish(self, server: str, figures: HttpFigures) -> None:
+        self.http[server] = figures
+
     def backplane(self, load: str, setup: str, figures: FanOutFigures) -> None:
         """Figures of one backplane setup under one load; each load's first setup is the
         baseline of that load's rows."""
@@ -76,6 +83,8 @@ class Report:
             out.write("\n" + self._catch_up_table() + "\n")
         if self.rooms:
             out.write("\n" + self._rooms_table() + "\n\n" + self._sustained_table() + "\n")
+        if self.http:
+            out.write("\n" + self._http_table() + "\n")
         saturated = [
             f"{server} at N = {size}"
             for (server, size), figures in self.fan_outs.items()
@@ -241,6 +250,27 @@ class Report:
                 f"| {_percent(figures.delivered_share, 1)} | {figures.p50_ms:.2f} "
                 f"| {figures.p99_ms:.2f} | {_percent(figures.server_cpu_share)} "
                 f"| {_percent(figures.load_cpu_share)} | {figures.closed} |"
+            )
+        return "\n".join(rows)
+
+    def _http_table(self) -> str:
+        baseline = next(iter(self.http.values()))
+        rows = [
+            f"### Publishing over HTTP: {self.http_shape}",
+            "",
+            (
+                "| server | requests/s | vs {name} | request to last subscriber: p50 ms | p99 ms "
+                "| server CPU | load generator CPU | refused | undelivered |"
+            ).replace("{name}", next(iter(self.http))),
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        ]
+        for server, figures in self.http.items():
+            versus = _ratio(figures.requests_per_second, baseline.requests_per_second)
+            rows.append(
+                f"| {server} | {figures.requests_per_second:,.0f} | {versus} "
+                f"| {figures.p50_ms:.2f} | {figures.p99_ms:.2f} "
+                f"| {_percent(figures.server_cpu_share)} | {_percent(figures.load_cpu_share)} "
+                f"| {figures.refused} | {figures.undelivered} |"
             )
         return "\n".join(rows)
 

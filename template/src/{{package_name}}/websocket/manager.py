@@ -102,6 +102,8 @@ class ConnectionManager:
         """Per room, the connections joining it, with the messages held back meanwhile."""
         self._inboxes: dict[str, dict[str, Connection]] = {}
         """Per inbox route, the connections of its identity on this instance."""
+        self._opening: Counter[str] = Counter()
+        """Per inbox route, the connections waiting for its subscription."""
         self._remembers = backplane.retention.on
         self._presence_events = presence_events
         self._none_left = asyncio.Event()
@@ -174,14 +176,23 @@ class ConnectionManager:
         """Make the connection reachable through its identity's inbox, on every instance.
 
         Returns once a message published to the inbox afterwards is certain to reach it (or
-        at once while the backplane is unreachable), so that the router sends the `welcome`
-        only then: a client that has its welcome gets every user event sent after it.
+        at once while the backplane is unreachable), and the router sends the `welcome`
+        right then: a client gets every user event sent after its welcome, and none before
+        it. (The connection joins the inbox only once it is subscribed, so nothing that
+        arrives meanwhile can overtake the welcome.)
         """
         if connection.identity is None:
             return
         route = inbox_of(connection.identity)
+        self._opening[route] += 1
+        try:
+            await self.backplane.subscribe(route)
+        finally:
+            _count_down(self._opening, route)
+        if connection.closing or connection.id not in self._connections:  # gone meanwhile
+            self._unsubscribe_if_unused(route)
+            return
         self._inboxes.setdefault(route, {})[connection.id] = connection
-        await self.backplane.subscribe(route)
 
     def _close_inbox(self, connection: Connection) -> None:
         if connection.identity is None:
@@ -406,6 +417,7 @@ class ConnectionManager:
             room not in self._rooms
             and room not in self._joining
             and room not in self._inboxes
+            and room not in self._opening
             and not self._in_flight.waiting_in(room)
         ):
             self.backplane.unsubscribe(room)
