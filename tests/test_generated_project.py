@@ -71,8 +71,20 @@ def test_expected_files_are_rendered(projects: Projects, option_set: OptionSet) 
         "redis_scripts.py",
     ):
         assert (backplane / relative).is_file() == redis, relative
-    for relative in ("test_redis_backplane.py", "test_redis_history.py"):
+    for relative in (
+        "test_redis_backplane.py",
+        "test_redis_history.py",
+        "test_publishing_across_instances.py",
+    ):
         assert (root / "tests" / relative).is_file() == redis, relative
+    publishing = package / "publishing"
+    for relative in ("__init__.py", "events.py", "publisher.py", "api.py"):
+        assert (publishing / relative).is_file(), relative
+    assert (publishing / "emitter.py").is_file() == redis
+    assert (package / "token_table.py").is_file()
+    assert (package / "websocket" / "inboxes.py").is_file()
+    for relative in ("test_publishing.py", "test_publishing_api.py"):
+        assert (root / "tests" / relative).is_file(), relative
     assert ('"redis[hiredis]' in (root / "pyproject.toml").read_text()) == redis
     auth = option_set.auth
     assert (package / "auth" / "carriers.py").is_file() == (auth != "none")
