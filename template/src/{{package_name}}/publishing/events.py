@@ -3,8 +3,9 @@
 The in-process `Publisher`, the HTTP API and the emitter of other processes all build their
 messages here, so a room receives one wire format however an event came in. What arrives is
 checked as strictly as a client's frame: the room is a room name, the event an event name,
-the data a JSON object (no NaN, no bytes, no tuples), and the message as clients receive it
-fits `MAX_MESSAGE_BYTES`.
+the data a JSON object (no NaN, no bytes, no tuples, no lone surrogates, nested at most
+`MAX_DATA_DEPTH` levels), and the message as clients receive it fits `MAX_MESSAGE_BYTES`:
+whatever is published is what every instance's delivery check, and every client, reads back.
 """
 
 from collections.abc import Mapping
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic_core import PydanticSerializationError
 
 from ..websocket.codec import encode
 from ..websocket.models import (
@@ -25,6 +27,11 @@ from ..websocket.models import (
     UserEvent,
     UserEventPayload,
 )
+
+MAX_DATA_DEPTH = 64
+"""How deep an event's data may nest. Far beyond what real data needs, and well within what
+the JSON parser that checks every delivered message reads (about 200 levels, the whole
+message included): an event it refused would be given an offset and then reach nobody."""
 
 
 class InvalidEventError(ValueError):
@@ -60,12 +67,16 @@ class _Checked(BaseModel):
             problem = "data: must be a JSON object (a mapping of strings to JSON values)"
             raise InvalidEventError(problem)
         try:
-            return cls.model_validate({**names, "data": dict(data)})
+            fields = cls.model_validate({**names, "data": dict(data)})
         except ValidationError as error:
             detail = error.errors(include_url=False, include_input=False)[0]
             field = ".".join(str(part) for part in detail["loc"])
             problem = f"{field}: {detail['msg']}"
             raise InvalidEventError(problem) from None
+        unreadable = _unreadable(fields.data, "data", 1)
+        if unreadable is not None:
+            raise InvalidEventError(unreadable)
+        return fields
 
 
 class _ToRoom(_Checked):
@@ -98,8 +109,39 @@ def user_event(identity: str, event: str, data: Mapping[str, Any], *, limit: int
     return message
 
 
+def _unreadable(value: object, where: str, depth: int) -> str | None:
+    """What in `value` (at `where`, `depth` levels deep) a JSON reader could not read back
+    as it was sent, or None."""
+    if isinstance(value, str):
+        return None if _is_text(value) else f"{where}: a lone surrogate is not text"
+    if not isinstance(value, dict | list):
+        return None
+    if depth > MAX_DATA_DEPTH:
+        return f"{where}: nested more than {MAX_DATA_DEPTH} levels deep"
+    items = value.items() if isinstance(value, dict) else enumerate(value)
+    for key, item in items:
+        if isinstance(key, str) and not _is_text(key):
+            return f"{where}: a key with a lone surrogate is not text"
+        problem = _unreadable(item, f"{where}.{key}", depth + 1)
+        if problem is not None:
+            return problem
+    return None
+
+
+def _is_text(value: str) -> bool:
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _check_size(message: ServerMessage, limit: int) -> None:
-    size = len(encode(message).encode())
+    try:
+        size = len(encode(message).encode())
+    except PydanticSerializationError as error:  # what `_unreadable` let through: a bug
+        problem = f"data: cannot be written as JSON ({error})"
+        raise InvalidEventError(problem) from None
     if size > limit:
         problem = (
             f"data: the event would be {size} bytes as clients receive it, more than "

@@ -30,7 +30,7 @@ import asyncio
 import logging
 import secrets
 from collections import Counter
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
 
@@ -185,14 +185,16 @@ class ConnectionManager:
             return
         route = inbox_of(connection.identity)
         self._opening[route] += 1
+        opened = False
         try:
             await self.backplane.subscribe(route)
+            if not connection.closing and connection.id in self._connections:  # still here
+                self._inboxes.setdefault(route, {})[connection.id] = connection
+                opened = True
         finally:
             _count_down(self._opening, route)
-        if connection.closing or connection.id not in self._connections:  # gone meanwhile
-            self._unsubscribe_if_unused(route)
-            return
-        self._inboxes.setdefault(route, {})[connection.id] = connection
+            if not opened:  # gone meanwhile, or cancelled: nobody may be left to listen
+                self._unsubscribe_if_unused(route)
 
     def _close_inbox(self, connection: Connection) -> None:
         if connection.identity is None:
@@ -335,15 +337,15 @@ class ConnectionManager:
             return
         self._rooms.setdefault(room, {})[connection_id] = connection
         earlier, missed = _catching_up(recent, joiner)
-        if recent is not None and recent.messages:
-            replay = (*earlier, *missed)
-            if not connection.can_take(len(replay) + 1, sum(item.size for item in replay)):
-                # More than its queue holds at once (a room of large events): it is told it
-                # was not recovered, and resynchronises, rather than be cut off as slow.
-                recent = replace(recent, messages=(), complete=False)
-                earlier, missed = _catching_up(recent, joiner)
         joined = Outgoing(encode(_joined(room, recent, ref)))
-        self._send_to((connection,), *earlier, joined, *missed)
+        replay = (*earlier, joined, *missed)
+        if recent is not None and recent.messages and not _fits(connection, replay):
+            # More than its queue holds at once (a room of large events): it is told it was
+            # not recovered, and resynchronises, rather than be cut off as a slow consumer.
+            recent = replace(recent, messages=(), complete=False)
+            earlier, missed = _catching_up(recent, joiner)
+            replay = (*earlier, Outgoing(encode(_joined(room, recent, ref))), *missed)
+        self._send_to((connection,), *replay)
         if self._presence_events and room in connection.rooms:  # not evicted by that send
             self._announce(room, PresenceJoined(payload=_change(room, member)))
 
@@ -634,6 +636,10 @@ def _catching_up(recent: Recent | None, joiner: _Joiner) -> tuple[list[Outgoing]
     missed = [shared.get(text) or Outgoing(text) for text in catch_up(recent, texts)]
     replayed = {outgoing.text for outgoing in missed}
     return [echo for echo in joiner.echoes if echo.text not in replayed], missed
+
+
+def _fits(connection: Connection, messages: Sequence[Outgoing]) -> bool:
+    return connection.can_take(len(messages), sum(message.size for message in messages))
 
 
 def _latest_within(recent: Recent, budget: int) -> Recent:
