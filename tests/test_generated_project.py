@@ -78,7 +78,7 @@ def test_expected_files_are_rendered(projects: Projects, option_set: OptionSet) 
     ):
         assert (root / "tests" / relative).is_file() == redis, relative
     publishing = package / "publishing"
-    for relative in ("__init__.py", "events.py", "publisher.py", "api.py"):
+    for relative in ("__init__.py", "events.py", "publisher.py", "api.py", "gate.py"):
         assert (publishing / relative).is_file(), relative
     assert (publishing / "emitter.py").is_file() == redis
     assert (package / "token_table.py").is_file()
