@@ -4,7 +4,10 @@ from pathlib import Path
 
 import pytest
 
+from hooks import write_contract
 from hooks.init_git import FIRST_COMMIT_MESSAGE, initialise, inside_work_tree, main
+from hooks.write_contract import CONTRACT
+from hooks.write_contract import main as write_contract_main
 
 from .support import git
 
@@ -69,3 +72,55 @@ def test_main_without_git_skips_with_a_message(
     assert main(["--author-name=A", "--author-email=a@example.com", f"--project={project}"]) == 0
     assert "git is not installed" in capsys.readouterr().out
     assert not (project / ".git").exists()
+
+
+def test_the_contract_already_there_is_left_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = make_project(tmp_path)
+    (project / CONTRACT).parent.mkdir()
+    (project / CONTRACT).write_text("{}\n")
+    assert write_contract_main(["--package=app", "--python=3.11", f"--project={project}"]) == 0
+    assert (project / CONTRACT).read_text() == "{}\n"
+    assert "left it alone" in capsys.readouterr().out
+
+
+def test_without_uv_the_copy_goes_on_and_says_how_to_write_the_contract(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(write_contract, "uv_command", lambda: None)
+    project = make_project(tmp_path)
+    assert write_contract_main(["--package=app", "--python=3.11", f"--project={project}"]) == 0
+    said = capsys.readouterr().out
+    assert "uv is not installed" in said
+    assert "uv run python -m app.contract" in said
+    assert not (project / CONTRACT).exists()
+
+
+def test_a_project_that_cannot_be_installed_is_reported_not_fatal(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = make_project(tmp_path)  # no pyproject.toml: nothing to install
+    assert write_contract_main(["--package=app", "--python=3.11", f"--project={project}"]) == 0
+    said = capsys.readouterr().out
+    assert "was not written" in said
+    assert "pip install" in said
+    assert not (project / CONTRACT).exists()
+
+
+def test_pyenv_versions_are_tried_before_a_download(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pyenv's shims hide versions that are not selected, so uv alone would not find them."""
+    for version in ("3.13.0", "3.13.1", "3.12.9"):
+        (tmp_path / "versions" / version / "bin").mkdir(parents=True)
+        (tmp_path / "versions" / version / "bin" / "python").touch()
+    monkeypatch.setenv("PYENV_ROOT", str(tmp_path))
+    requests = write_contract.interpreter_requests("3.13")
+    local = {"UV_PYTHON_DOWNLOADS": "never"}
+    assert requests == [
+        ("3.13", local),
+        (str(tmp_path / "versions" / "3.13.1" / "bin" / "python"), local),
+        (str(tmp_path / "versions" / "3.13.0" / "bin" / "python"), local),
+        ("3.13", {}),
+    ]

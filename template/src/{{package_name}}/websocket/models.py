@@ -36,12 +36,16 @@ Subject = Annotated[str, StringConstraints(min_length=1, max_length=1024)]
 """An identity, as the service's authentication names it (an AUTH_TOKENS name, a JWT `sub`)."""
 
 
+# With `use_attribute_docstrings`, each field's docstring is its description in the JSON
+# Schema, and so in the AsyncAPI document (contract/).
 class _ClientModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(
+        extra="forbid", strict=True, frozen=True, use_attribute_docstrings=True
+    )
 
 
 class _ServerModel(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, use_attribute_docstrings=True)
 
 
 # ── Payloads ────────────────────────────────────────────────────────────────────────────────
