@@ -8,14 +8,13 @@ belong to its channel, that every reference resolves, that each payload is a val
 
 import json
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from .conftest import Projects
 from .option_sets import OptionSet, by_name, option_set_params
-from .support import COMMAND_TIMEOUT, check_succeeds, in_ci, run, tool_env
+from .support import check_succeeds, in_ci, run
 
 PARSER = "@asyncapi/parser@~3.6.6"
 """The parser's minor release is pinned, so that a new rule of a later one cannot fail a run
@@ -47,20 +46,13 @@ def asyncapi_parser(tmp_path_factory: pytest.TempPathFactory) -> Path:
         pytest.skip(message)
     folder = tmp_path_factory.mktemp("asyncapi-parser")
     install = ["npm", "install", "--silent", "--no-audit", "--no-fund", PARSER]
-    check_succeeds(run(install, folder, tool_env()))
+    check_succeeds(run(install, folder))
     (folder / "parse.cjs").write_text(PARSE)
     return folder
 
 
 def diagnostics_of(parser: Path, document: Path) -> dict[str, object]:
-    result = subprocess.run(
-        ["node", str(parser / "parse.cjs"), str(document)],
-        cwd=parser,
-        capture_output=True,
-        text=True,
-        timeout=COMMAND_TIMEOUT,
-        check=False,
-    )
+    result = run(["node", parser / "parse.cjs", document], parser)
     check_succeeds(result)
     report: dict[str, object] = json.loads(result.stdout)
     return report

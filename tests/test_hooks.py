@@ -74,15 +74,21 @@ def test_main_without_git_skips_with_a_message(
     assert not (project / ".git").exists()
 
 
+def contract_hook_says(project: Path, capsys: pytest.CaptureFixture[str]) -> str:
+    """Run the contract task on `project` for a package `app`; it never fails the copy."""
+    assert write_contract_main(["--package=app", "--python=3.11", f"--project={project}"]) == 0
+    return capsys.readouterr().out
+
+
 def test_the_contract_already_there_is_left_alone(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     project = make_project(tmp_path)
     (project / CONTRACT).parent.mkdir()
     (project / CONTRACT).write_text("{}\n")
-    assert write_contract_main(["--package=app", "--python=3.11", f"--project={project}"]) == 0
+    said = contract_hook_says(project, capsys)
     assert (project / CONTRACT).read_text() == "{}\n"
-    assert "left it alone" in capsys.readouterr().out
+    assert "left it alone" in said
 
 
 def test_without_uv_the_copy_goes_on_and_says_how_to_write_the_contract(
@@ -90,8 +96,7 @@ def test_without_uv_the_copy_goes_on_and_says_how_to_write_the_contract(
 ) -> None:
     monkeypatch.setattr(write_contract, "uv_command", lambda: None)
     project = make_project(tmp_path)
-    assert write_contract_main(["--package=app", "--python=3.11", f"--project={project}"]) == 0
-    said = capsys.readouterr().out
+    said = contract_hook_says(project, capsys)
     assert "uv is not installed" in said
     assert "uv run python -m app.contract" in said
     assert not (project / CONTRACT).exists()
@@ -101,8 +106,7 @@ def test_a_project_that_cannot_be_installed_is_reported_not_fatal(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     project = make_project(tmp_path)  # no pyproject.toml: nothing to install
-    assert write_contract_main(["--package=app", "--python=3.11", f"--project={project}"]) == 0
-    said = capsys.readouterr().out
+    said = contract_hook_says(project, capsys)
     assert "was not written" in said
     assert "pip install" in said
     assert not (project / CONTRACT).exists()
