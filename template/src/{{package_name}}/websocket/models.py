@@ -166,6 +166,11 @@ class ServerMessage(_ServerModel):
 
 class WelcomePayload(_ServerModel):
     connection_id: str
+    """This connection's name: the `sender` of its chats when the service does not
+    authenticate, and its entry in `presence`."""
+    identity: str | None = None
+    """Who the credential proved, when the service authenticates: the `sender` of the
+    connection's chats, by which a client recognises its own."""
 
 
 class Welcome(ServerMessage):
