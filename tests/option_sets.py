@@ -39,6 +39,10 @@ class OptionSet:
     def auth(self) -> str:
         return self.answers.get("auth", "none")
 
+    @property
+    def demo(self) -> bool:
+        return self.answers.get("demo", "true") == "true"
+
 
 OPTION_SETS = (
     OptionSet(
@@ -51,7 +55,7 @@ OPTION_SETS = (
     ),
     OptionSet(
         "py311-no-ci",
-        answers={"project_name": "Lobby", "python_version": "3.11", "ci": "none"},
+        answers={"project_name": "Lobby", "python_version": "3.11", "ci": "none", "demo": "false"},
         derived={"project_slug": "lobby", "package_name": "lobby", "env_prefix": "LOBBY_"},
     ),
     OptionSet(
@@ -132,6 +136,12 @@ OPTION_SETS = (
         resolution="lowest-direct",
     ),
 )
+
+
+BROWSER_SETS = ("defaults", "auth-jwt-redis", "floors-jwt-redis")
+"""The option sets whose generated suites include the real-browser tests (the others leave
+them out with `-m 'not browser'`): the defaults, and redis with JWTs on the newest versions
+and on the declared floors."""
 
 
 def option_set_params(*names: str) -> list[object]:

@@ -148,3 +148,16 @@ def git(cwd: Path, *args: str) -> str:
     return subprocess.run(
         ["git", *args], cwd=cwd, capture_output=True, text=True, check=True
     ).stdout.strip()
+
+
+def npm_install(folder: Path, *packages: str) -> Path:
+    """Install npm packages into `folder`, a test run's own, and return it. Without Node.js
+    and npm the test fails under CI and is skipped elsewhere, saying so."""
+    if shutil.which("node") is None or shutil.which("npm") is None:
+        message = f"Node.js and npm are needed to install {', '.join(packages)}"
+        if in_ci():
+            pytest.fail(message)
+        pytest.skip(message)
+    install = ["npm", "install", "--silent", "--no-audit", "--no-fund", *packages]
+    check_succeeds(run(install, folder))
+    return folder

@@ -7,14 +7,13 @@ belong to its channel, that every reference resolves, that each payload is a val
 """
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
 from .conftest import Projects
 from .option_sets import OptionSet, by_name, option_set_params
-from .support import check_succeeds, in_ci, run
+from .support import check_succeeds, npm_install, run
 
 PARSER = "@asyncapi/parser@~3.6.6"
 """The parser's minor release is pinned, so that a new rule of a later one cannot fail a run
@@ -39,14 +38,7 @@ ERROR, WARNING = 0, 1
 @pytest.fixture(scope="session")
 def asyncapi_parser(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A folder holding the parser and the script that runs it."""
-    if shutil.which("node") is None or shutil.which("npm") is None:
-        message = "Node.js and npm are needed to run AsyncAPI's parser"
-        if in_ci():
-            pytest.fail(message)
-        pytest.skip(message)
-    folder = tmp_path_factory.mktemp("asyncapi-parser")
-    install = ["npm", "install", "--silent", "--no-audit", "--no-fund", PARSER]
-    check_succeeds(run(install, folder))
+    folder = npm_install(tmp_path_factory.mktemp("asyncapi-parser"), PARSER)
     (folder / "parse.cjs").write_text(PARSE)
     return folder
 

@@ -62,6 +62,7 @@ async (authenticates) => {
   const client = new ServiceClient({
     initialDelay: 50,
     maxDelay: 500,
+    requestTimeout: 60000, // a request may wait for a restarted service on a loaded machine
     credential: authenticates ? credential : undefined,
   });
   client.on("message", record);

@@ -14,6 +14,10 @@ import { ServiceClient, ServiceError } from "./client.js";
 const RECENT = 50;
 /** Milliseconds between two presence refreshes of the open room. */
 const PRESENCE_REFRESH = 5_000;
+/** Lines a room keeps on the page; older ones are dropped. */
+const KEPT = 500;
+/** Milliseconds between two presence requests at the most, whatever asks for them. */
+const PRESENCE_SPACING = 1_000;
 
 /**
  * @template {Element} T
@@ -69,8 +73,9 @@ const client = new ServiceClient(dialog ? { credential: askForCredential } : {})
 let credential;
 
 /**
- * The credential to connect with: the one given before, unless it expired.
- * @param {"connect" | "expired"} reason
+ * The credential to connect with: the one given before, unless it expired or the service
+ * keeps refusing it.
+ * @param {"connect" | "expired" | "refused"} reason
  * @returns {Promise<string>}
  */
 function askForCredential(reason) {
@@ -78,6 +83,9 @@ function askForCredential(reason) {
   if (!(dialog instanceof HTMLDialogElement)) return Promise.reject(new Error("no dialog"));
   const why = element(".credential-why", HTMLElement);
   if (reason === "expired") why.textContent = "Your credential expired: paste a fresh one.";
+  if (reason === "refused") {
+    why.textContent = "The service did not let this page in: check the credential, or try later.";
+  }
   const input = element("#credential", HTMLInputElement);
   input.value = "";
   dialog.showModal();
@@ -150,10 +158,12 @@ async function join(room) {
   try {
     await client.join(room);
   } catch (error) {
+    notice(room, `Could not join #${room}: ${describe(error)}`, "problem");
+    if (client.rooms.includes(room)) return; // it may yet work: the client tries again
     views.delete(room);
-    if (current === room) current = undefined;
     drawRooms();
-    notice(room, `could not join: ${describe(error)}`, "problem");
+    page.leave.hidden = true; // the page stays on the room, to show why; join another
+    page.text.disabled = page.send.disabled = true;
     return;
   }
   await loadRecent(room);
@@ -189,7 +199,8 @@ client.on("message", (message) => {
     case "event":
       if (typeof payload.room === "string" && views.has(payload.room)) {
         draw(payload.room, message.type, payload, false);
-        if (payload.room === current && !members.has(payload.sender)) void refreshPresence();
+        const stranger = message.type === "chat" && !members.has(payload.sender);
+        if (payload.room === current && stranger) void refreshPresence();
       }
       break;
     case "presence_joined":
@@ -255,14 +266,17 @@ function draw(room, type, payload, older) {
   const line = (own && confirmSent(view, payload.text)) || document.createElement("li");
   line.className = `message ${type}${own ? " mine" : ""}`;
   if (payload.offset !== undefined) line.dataset.offset = String(payload.offset);
+  if (key !== undefined) line.dataset.key = key;
   if (type === "chat") {
     line.replaceChildren(author(own ? "you" : payload.sender), body(payload.text));
   } else {
     line.replaceChildren(author(`event ${payload.event}`), body(JSON.stringify(payload.data)));
   }
   place(view, line, older);
+  forgetOldest(view);
   if (room === current) {
-    page.messages.replaceChildren(...view.lines);
+    if (older) page.messages.replaceChildren(...view.lines);
+    else page.messages.append(line);
     scrollToEnd();
   } else {
     view.unread += 1;
@@ -271,15 +285,29 @@ function draw(room, type, payload, older) {
 }
 
 /**
- * The line of a message this page sent and still shows as sent, if any.
+ * Keep a room's latest `KEPT` lines: a page left open all day stays light.
+ * @param {RoomView} view
+ */
+function forgetOldest(view) {
+  for (const line of view.lines.splice(0, Math.max(0, view.lines.length - KEPT))) {
+    if (line.dataset.key !== undefined) view.keys.delete(line.dataset.key);
+    line.remove();
+  }
+}
+
+/**
+ * The line of a message this page sent and still shows as sent (or as failed: a chat that
+ * timed out may still arrive), if any.
  * @param {RoomView} view
  * @param {string} text
  * @returns {HTMLLIElement | undefined}
  */
 function confirmSent(view, text) {
-  const line = view.lines.find((each) => each.dataset.sending === text);
+  const line = view.lines.find((each) => (each.dataset.sending ?? each.dataset.failed) === text);
   if (line === undefined) return undefined;
   delete line.dataset.sending;
+  delete line.dataset.failed;
+  line.title = "";
   view.lines.splice(view.lines.indexOf(line), 1);
   return line;
 }
@@ -367,6 +395,8 @@ page.composer.addEventListener("submit", (event) => {
   client.chat(room, text).then(
     () => line.classList.remove("sending"),
     (error) => {
+      if (line.dataset.sending === undefined) return; // its echo came after all
+      line.dataset.failed = text;
       delete line.dataset.sending;
       line.classList.remove("sending");
       line.classList.add("failed");
@@ -407,9 +437,13 @@ page.leave.addEventListener("click", () => {
 
 // ── Members ────────────────────────────────────────────────────────────────────────────────
 
+let lastPresence = 0;
+
 async function refreshPresence() {
   const room = current;
   if (room === undefined || client.state !== "open" || !client.rooms.includes(room)) return;
+  if (performance.now() - lastPresence < PRESENCE_SPACING) return;
+  lastPresence = performance.now();
   let presence;
   try {
     presence = await client.presence(room);
@@ -424,9 +458,10 @@ async function refreshPresence() {
     ...presence.members.map((member) => {
       const item = document.createElement("li");
       const name = member.identity ?? member.connection_id;
-      item.textContent = name.length > 24 ? short(name) : name;
+      const self = member.connection_id === client.connectionId;
+      item.textContent = `${name.length > 24 ? short(name) : name}${self ? " (you)" : ""}`;
       item.title = name;
-      if (member.connection_id === client.connectionId) item.classList.add("self");
+      if (self) item.classList.add("self");
       return item;
     }),
   );
