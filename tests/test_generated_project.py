@@ -123,7 +123,11 @@ def test_expected_files_are_rendered(projects: Projects, option_set: OptionSet) 
         assert (browser / relative).is_file(), relative
     for relative in ("index.html", "demo.js", "demo.css"):
         assert (browser / "demo" / relative).is_file() == option_set.demo, relative
-    assert (root / "docs" / "demo.png").is_file() == option_set.demo
+    screenshot = root / "docs" / "demo.png"
+    assert screenshot.is_file() == option_set.demo
+    assert ("](docs/demo.png)" in (root / "README.md").read_text()) == option_set.demo
+    if option_set.demo:
+        assert screenshot.read_bytes().startswith(b"\x89PNG\r\n\x1a\n"), "the demo, as a PNG"
     for relative in ("test_browser.py", "test_browser_assets.py", "browsers.py"):
         assert (root / "tests" / relative).is_file(), relative
     assert (root / "tests" / "failover.py").is_file() == redis

@@ -7,9 +7,11 @@ Which Chromium: the one `BROWSER_EXECUTABLE` names; otherwise the build that
 skipped elsewhere, saying how to get one.
 """
 
+import asyncio
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +85,35 @@ async (authenticates) => {
 application keeps them), its states, closes, joins, errors and the credentials it asked for."""
 
 
+async def evaluate(page: Page, script: str, argument: Any = None) -> Any:  # noqa: ANN401 - JSON
+    """`page.evaluate`, failing the test when the promise it returns takes longer than a step
+    may (Playwright would wait for it forever)."""
+    async with asyncio.timeout(BROWSER_TIMEOUT_MS / 1000):
+        return await page.evaluate(script, argument)
+
+
+@asynccontextmanager
+async def another_origin() -> AsyncIterator[str]:
+    """A plain page served from another port of this machine: another origin, as another site
+    is, on the same loopback address as the service (a page of a public address would be kept
+    from loopback by the browser itself, and prove nothing about the service)."""
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        body = b"<!doctype html><title>another site</title>"
+        head = f"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {len(body)}\r\n"
+        writer.write(head.encode() + b"Connection: close\r\n\r\n" + body)
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(answer, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.close()
+
+
 class ClientPage:
     """A page of the service running the browser client, as an application would."""
 
@@ -108,7 +139,7 @@ class ClientPage:
     async def call(self, expression: str, *arguments: Any) -> Any:  # noqa: ANN401 - JSON from the page
         """Evaluate `expression`, a function of `client` and the arguments, in the page."""
         script = f"(args) => ({expression})(window.client, ...args)"
-        return await self.page.evaluate(script, list(arguments))
+        return await evaluate(self.page, script, list(arguments))
 
     async def join(self, room: str) -> dict[str, Any]:
         joined: dict[str, Any] = await self.call("(client, room) => client.join(room)", room)
