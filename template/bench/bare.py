@@ -10,7 +10,6 @@ Run by the benchmark as `python -m bench.bare PORT`.
 """
 
 import json
-import sys
 from typing import Any
 
 from starlette.types import Receive, Scope, Send
@@ -81,4 +80,4 @@ async def _http_event(scope: Scope, receive: Receive, send: Send) -> None:
 
 
 if __name__ == "__main__":
-    serve(app, int(sys.argv[1]))
+    serve(app)

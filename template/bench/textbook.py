@@ -8,7 +8,6 @@ matches the service's closely enough for the same load generator: `join` is answ
 Run by the benchmark as `python -m bench.textbook PORT`.
 """
 
-import sys
 from typing import Any
 
 from fastapi import FastAPI, WebSocket, WebSocketDisconnect
@@ -58,4 +57,4 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
 
 
 if __name__ == "__main__":
-    serve(app, int(sys.argv[1]))
+    serve(app)
