@@ -222,6 +222,8 @@ BENCH_TABLES = (
     "### Deliveries per second",
     "### Slow consumers",
     "### Server memory per idle connection",
+    "### History: fan-out",
+    "### Metrics: fan-out",
 )
 
 

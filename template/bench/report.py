@@ -27,11 +27,13 @@ class Report:
     """By (load, setup), in the order they were measured."""
     recoveries: dict[float, list[float]] = field(default_factory=dict)
     """Seconds from Redis back to the gap notice, by length of the outage."""
-    histories: dict[str, list[FanOutFigures]] = field(default_factory=dict)
-    """Fan-out figures by setup (history on or off), one per round."""
+    switches: dict[str, dict[str, list[FanOutFigures]]] = field(default_factory=dict)
+    """Fan-out figures with a feature on and off (`history`, `metrics`): by feature, then by
+    setup (ending in "on" or "off"), one per round."""
+    switch_size: int = 0
+    """Subscribers of the fan-outs measured with a feature on and off."""
     catch_ups: dict[str, list[float]] = field(default_factory=dict)
     """Seconds for a reconnecting client to get its missed messages, by setup."""
-    history_size: int = 0
     missed: int = 0
     rooms: dict[str, list[RateFigures]] = field(default_factory=dict)
     """The many-small-rooms figures by server, one per offered rate."""
@@ -52,8 +54,9 @@ class Report:
     def idle(self, server: str, bytes_per_connection: float) -> None:
         self.idle_bytes[server] = bytes_per_connection
 
-    def history(self, setup: str, figures: FanOutFigures) -> None:
-        self.histories.setdefault(setup, []).append(figures)
+    def switched(self, feature: str, setup: str, figures: FanOutFigures) -> None:
+        """One round of a fan-out with `feature` on or off; `setup` ends in "on" or "off"."""
+        self.switches.setdefault(feature, {}).setdefault(setup, []).append(figures)
 
     def catch_up(self, setup: str, seconds: list[float]) -> None:
         self.catch_ups[setup] = seconds
@@ -77,8 +80,8 @@ class Report:
             out.write("\n" + self._backplane_table() + "\n")
         if self.recoveries:
             out.write("\n" + self._recovery_table() + "\n")
-        if self.histories:
-            out.write("\n" + self._history_table() + "\n")
+        for feature in self.switches:
+            out.write("\n" + self._switch_table(feature) + "\n")
         if self.catch_ups:
             out.write("\n" + self._catch_up_table() + "\n")
         if self.rooms:
@@ -184,24 +187,28 @@ class Report:
             rows.append(f"| {outage:g} | {len(seconds)} | {each} | {max(seconds):.2f} |")
         return "\n".join(rows)
 
-    def _history_table(self) -> str:
+    def _switch_table(self, feature: str) -> str:
         """Each setup's median round (runs on a shared machine vary by tens of percent, in
-        both directions); each "history on" row against the "history off" row before it."""
+        both directions); each "on" row against the "off" row before it. The rounds of a
+        setup alternate with those of its counterpart, so that both see the same machine."""
         rows = [
-            f"### History: fan-out to {self.history_size} subscribers with history on and off",
+            (
+                f"### {feature.capitalize()}: fan-out to {self.switch_size} subscribers with "
+                f"{feature} on and off"
+            ),
             "",
             (
-                "| setup | deliveries/s (median round) | vs history off | p50 ms | p99 ms "
+                f"| setup | deliveries/s (median round) | vs {feature} off | p50 ms | p99 ms "
                 "| server CPU µs/delivery | rounds: deliveries/s |"
             ),
             "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
         ]
         baseline: FanOutFigures | None = None
-        for setup, rounds in self.histories.items():
+        for setup, rounds in self.switches[feature].items():
             ordered = sorted(rounds, key=lambda figures: figures.deliveries_per_second)
             median = ordered[len(ordered) // 2]
             each = ", ".join(f"{figures.deliveries_per_second / 1000:,.0f}k" for figures in rounds)
-            if setup.endswith("history off"):
+            if setup.endswith("off"):
                 baseline = median
             versus = _ratio(
                 median.deliveries_per_second, baseline.deliveries_per_second if baseline else None

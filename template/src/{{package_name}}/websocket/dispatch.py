@@ -9,11 +9,13 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, get_args
 
 from pydantic import BaseModel
 
 from ..identity import Identity
+from ..metrics import Metrics
+from ..metrics.counters import INVALID
 from .codec import decode, error_message, frame_id
 from .errors import ErrorCode, ProtocolError
 from .history import Position, Recent
@@ -21,6 +23,8 @@ from .models import ServerMessage
 from .presence import Presence
 
 logger = logging.getLogger(__name__)
+
+NO_METRICS = Metrics()
 
 
 class Rooms(Protocol):
@@ -56,6 +60,8 @@ class HandlerContext:
     rooms: Rooms
     identity: Identity | None = None
     """Who the client is, when the service authenticates; None when it does not."""
+    metrics: Metrics = NO_METRICS
+    """Where the frame is counted, by its message type."""
 
 
 Reply = Awaitable[ServerMessage | None]
@@ -86,6 +92,13 @@ class HandlerRegistry:
         """Every message model that has a handler."""
         return frozenset(self._handlers)
 
+    @property
+    def wire_types(self) -> frozenset[str]:
+        """The `type` of every message that has a handler, as clients write it."""
+        return frozenset(
+            get_args(model.model_fields["type"].annotation)[0] for model in self._handlers
+        )
+
     async def respond(self, text: str, context: HandlerContext) -> ServerMessage | None:
         """Handle one text frame; return the direct reply, if any, with `ref` set.
 
@@ -95,7 +108,9 @@ class HandlerRegistry:
         try:
             message = decode(text)
         except ProtocolError as error:
+            context.metrics.received(INVALID)
             return error_message(error.code, error.message, frame_id(text))
+        context.metrics.received(message.type)
         handler = self._handlers.get(type(message))
         if handler is None:  # a model added to the union without a handler
             problem = f"no handler for {message.type!r}"

@@ -30,6 +30,7 @@ a lost message cannot hold up its room for good.
 
 import asyncio
 import itertools
+import time
 from collections import deque
 from dataclasses import dataclass
 
@@ -51,6 +52,8 @@ class Published:
     """The `id` of the frame it answers, for the sender's error if it is lost."""
     comes_back: bool
     """Whether the backplane will deliver it back here (this instance is subscribed)."""
+    at: float
+    """When it was published (`time.monotonic()`): its delivery time is measured from here."""
 
 
 class InFlight:
@@ -76,7 +79,7 @@ class InFlight:
     def add(
         self, room: str, text: str, sender: str | None, ref: str | None, *, comes_back: bool
     ) -> Published:
-        published = Published(room, text, sender, ref, comes_back)
+        published = Published(room, text, sender, ref, comes_back, time.monotonic())
         if comes_back:
             self._rooms.setdefault(room, deque()).append(published)
         else:

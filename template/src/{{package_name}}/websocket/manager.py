@@ -29,11 +29,13 @@ published to the inbox takes the same steps to them.
 import asyncio
 import logging
 import secrets
+import time
 from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
 
+from ..metrics import Metrics
 from .backplane import Backplane
 from .codec import encode, error_message
 from .connection import Connection, QueueBound
@@ -69,6 +71,7 @@ from .wire import ClientSocket, Outgoing, ServerTransport, WriteBatcher, wire_fo
 logger = logging.getLogger(__name__)
 
 DEFAULT_LIMITS = Limits()
+NO_METRICS = Metrics()
 FORCE_WINDOW = 0.5
 """Seconds at the end of a drain kept for dropping the connections that would not close."""
 IN_FLIGHT_SHARE = 0.25
@@ -78,7 +81,7 @@ IN_FLIGHT_SHARE = 0.25
 class ConnectionManager:
     """Tracks connections and rooms, and delivers messages to them."""
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 - keyword-only: one per setting, named at every call
         self,
         backplane: Backplane,
         *,
@@ -86,8 +89,11 @@ class ConnectionManager:
         close_timeout: float,
         limits: Limits = DEFAULT_LIMITS,
         presence_events: bool = False,
+        metrics: Metrics = NO_METRICS,
     ) -> None:
         self.backplane = backplane
+        self.metrics = metrics
+        """What the service counts (`metrics/`): the router and the handlers report to it too."""
         self.draining = False
         """Whether a drain has begun: handshakes are refused and frames are no longer handled."""
         self._limits = limits
@@ -162,6 +168,7 @@ class ConnectionManager:
         )
         self._connections[connection.id] = connection
         self._none_left.clear()
+        self.metrics.connection_opened()
         logger.info(
             "connection_opened",
             extra={
@@ -217,6 +224,7 @@ class ConnectionManager:
             self.release(connection.place)
         if not self._connections:
             self._none_left.set()
+        self.metrics.connection_closed(connection.close_code)
         logger.info(
             "connection_closed",
             extra={"connection_id": connection.id, "code": connection.close_code},
@@ -531,7 +539,9 @@ class ConnectionManager:
         outgoing = Outgoing(message)
         members = self._rooms.get(room) or self._inboxes.get(room)
         if members:
-            self._send_to(tuple(members.values()), outgoing)
+            self.metrics.delivered(self._send_to(tuple(members.values()), outgoing))
+        if published is not None:
+            self.metrics.delivery_time(time.monotonic() - published.at)
         sender = published.sender if published is not None else None
         joining = self._joining.get(room)
         if joining:
@@ -546,13 +556,18 @@ class ConnectionManager:
         if sender is not None and (not members or sender not in members):
             connection = self._connections.get(sender)
             if connection is not None:
-                self._send_to((connection,), outgoing)
+                self.metrics.delivered(self._send_to((connection,), outgoing))
         if not members:
             self._unsubscribe_if_unused(room)
+
+    def linked(self) -> None:
+        """The backplane's link to the other instances is up (again)."""
+        self.metrics.backplane_link(up=True)
 
     def interrupted(self) -> None:
         """The backplane lost its link: the messages in flight will not come back, and each
         sender is told that its message may have reached only some members."""
+        self.metrics.backplane_link(up=False)
         for published in self._in_flight.take_all():
             self._report_lost(published, DeliveryUnconfirmedError())
 
@@ -576,7 +591,7 @@ class ConnectionManager:
         if not members:
             return 0
         recipients = tuple(members.values())
-        self._send_to(recipients, Outgoing(encode(message)))
+        self.metrics.delivered(self._send_to(recipients, Outgoing(encode(message))))
         return len(recipients)
 
     @property
@@ -584,20 +599,24 @@ class ConnectionManager:
         """Room messages published here that have not come back yet."""
         return len(self._in_flight)
 
-    def _send_to(self, connections: Iterable[Connection], *messages: Outgoing) -> None:
+    def _send_to(self, connections: Iterable[Connection], *messages: Outgoing) -> int:
         """Send encoded messages, in order, to each connection; evict those that cannot keep
-        up.
+        up. Returns how many messages were written or queued, all connections together.
 
         Every connection gets the very same objects, so a fan-out costs one write or append
         per member, and waits on nobody.
         """
+        sent = 0
         for connection in connections:
             for message in messages:
                 if not connection.send(message):
                     self._evict_slow_consumer(connection)
                     break
+                sent += 1
+        return sent
 
     def _evict_slow_consumer(self, connection: Connection) -> None:
+        self.metrics.send_queue_overflow()
         logger.warning(
             "slow_consumer",
             extra={

@@ -25,6 +25,9 @@ class BackplaneListener(Protocol):
     def deliver(self, room: str, message: str) -> None:
         """Fan out one encoded message to this instance's members of `room`."""
 
+    def linked(self) -> None:
+        """The link to the other instances is up: at start, and again after each outage."""
+
     def interrupted(self) -> None:
         """The link to the other instances is lost: messages published and not yet delivered
         back will not be."""

@@ -36,6 +36,7 @@ class MemoryBackplane:
 
     async def start(self, listener: BackplaneListener) -> None:
         self._listener = listener
+        listener.linked()  # nothing to connect to: the link is this process
 
     async def stop(self) -> None:
         self._listener = None
