@@ -249,7 +249,7 @@ def test_the_benchmark_runs_in_its_smoke_configuration(
     redis_tables = ("### Backplane", "### Recovery from a Redis restart")
     if option_set.backplane == "redis":
         assert all(table in result.stdout for table in redis_tables)
-        assert len(backplane_rows) == 6, "three setups, under load and one message at a time"
+        assert len(backplane_rows) == 8, "four setups, under load and one message at a time"
     else:
         assert not any(table in result.stdout for table in redis_tables)
         assert backplane_rows == []

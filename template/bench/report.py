@@ -164,7 +164,7 @@ class Report:
     def _backplane_table(self) -> str:
         first = next(iter(self.backplanes))[1]
         rows = [
-            "### Backplane: one room through Redis, on one instance and on two",
+            "### Backplane: one room through Redis, on one instance, on two and on two workers",
             "",
             (
                 f"| subscribers, messages in flight | setup | deliveries/s | vs {first} "

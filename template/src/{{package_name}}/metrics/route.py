@@ -10,10 +10,13 @@ import secrets
 from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Request, Response, status
+from prometheus_client import CollectorRegistry
 from prometheus_client.exposition import choose_encoder
+from prometheus_client.multiprocess import MultiProcessCollector
 
 from ..config import Settings
 from ..dependencies import get_settings_of_app
+from .counters import multiprocess_mode
 
 if TYPE_CHECKING:
     from .counters import PrometheusMetrics
@@ -45,6 +48,15 @@ async def metrics(
                 "a bearer token is required",
                 headers={"WWW-Authenticate": "Bearer"},
             )
-    counters: PrometheusMetrics = request.app.state.metrics
     encode, content_type = choose_encoder(request.headers.get("accept", ""))
-    return Response(encode(counters.registry), media_type=content_type)
+    return Response(encode(_registry(request)), media_type=content_type)
+
+
+def _registry(request: Request) -> CollectorRegistry:
+    """This process's metrics; or, in a worker, every worker's (read from their files)."""
+    if multiprocess_mode():
+        every_worker = CollectorRegistry()
+        MultiProcessCollector(every_worker)  # type: ignore[no-untyped-call]
+        return every_worker
+    counters: PrometheusMetrics = request.app.state.metrics
+    return counters.registry
