@@ -281,7 +281,8 @@ def test_recopy_renders_a_project_anew_with_its_answers(
 def test_no_release_asked_a_question_or_read_a_setting_that_is_gone(history: Path) -> None:
     """A question or a setting a release had is one some project answers or sets: removing or
     renaming it needs a Copier migration (`_migrations` in copier.yml) that carries the
-    answer forward, or an alias for the setting, and an entry here saying so."""
+    answer forward, or an alias for the setting (as `forwarded_allow_ips` reads uvicorn's
+    variable), and this test changed to expect it."""
     current = yaml.safe_load((REPO_ROOT / "copier.yml").read_text())
     settings = _settings_of(history, CURRENT)
     for version in RELEASES:

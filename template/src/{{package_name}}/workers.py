@@ -9,9 +9,13 @@ stays the service's while a worker restarts, and `PORT=0` picks one port for eve
 
 - SIGTERM (or SIGINT) to the parent goes on to every worker, which drains as a single
   instance does; the parent waits `SHUTDOWN_TIMEOUT` and a margin, then kills what is left.
+  (Ctrl-C in a terminal reaches the workers themselves too: they drain the same way.)
 - A worker that dies without being asked to is logged and started again, after a pause
-  that doubles while it keeps dying young, so a worker that cannot start does not spin. A
-  worker whose parent dies drains and exits.
+  that doubles while it keeps dying young; after `GIVE_UP_AFTER` young deaths in a row the
+  service stops with exit status 1, so that the orchestrator sees it down rather than a
+  parent restarting a worker that cannot start. A worker whose parent dies drains and
+  exits. (A worker that hangs without dying is not detected here: that is for the
+  orchestrator's probes, as with a single process.)
 - Metrics: each worker counts into files of a directory the parent makes
   (`PROMETHEUS_MULTIPROC_DIR`), so that whichever worker answers `/metrics` reports them
   all (`metrics/`).
@@ -31,6 +35,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import wait
 from multiprocessing.process import BaseProcess
+from pathlib import Path
 
 from prometheus_client import multiprocess
 
@@ -49,6 +54,8 @@ FIRST_RESTART_DELAY = 0.5
 MAX_RESTART_DELAY = 30.0
 STABLE_AFTER = 10.0
 """Seconds a worker must live for its restart delay to start again from the first."""
+GIVE_UP_AFTER = 5
+"""Deaths in a row of one worker, each young, after which the service stops (exit 1)."""
 
 
 def reuse_port_socket(host: str, port: int) -> socket.socket:
@@ -73,6 +80,8 @@ class _Slot:
     started_at: float = 0.0
     restart_at: float | None = None
     delay: float = FIRST_RESTART_DELAY
+    young_deaths: int = 0
+    """Deaths in a row, each within `STABLE_AFTER` of its start."""
 
 
 class Supervisor:
@@ -83,20 +92,27 @@ class Supervisor:
         self._context = multiprocessing.get_context("spawn")
         self._slots = [_Slot() for _ in range(settings.workers)]
         self._stopping = False
+        self._failing = False
 
-    def run(self) -> None:
+    def run(self) -> int:
+        """Serve until asked to stop; the exit status: 0, or 1 when workers kept dying at
+        start-up or had to be killed."""
         with _metrics_directory(), _held_port(self._settings) as settings, _wakeup() as wakeup:
             logger.info(
                 "workers_starting", extra={"workers": len(self._slots), "port": settings.port}
             )
-            for slot in self._slots:
-                self._start(slot, settings)
-            while not self._stopping:
-                wait([*self._sentinels(), wakeup], timeout=self._next_restart_in())
-                _drain(wakeup)
-                self._reap()
-                self._restart_due(settings)
-            self._stop_all()
+            try:
+                for slot in self._slots:
+                    if not self._stopping:
+                        self._start(slot, settings)
+                while not self._stopping:
+                    wait([*self._sentinels(), wakeup], timeout=self._next_restart_in())
+                    _drain(wakeup)
+                    self._reap()
+                    self._restart_due(settings)
+            finally:
+                killed = self._stop_all()
+        return 1 if self._failing or killed else 0
 
     def _start(self, slot: _Slot, settings: Settings) -> None:
         process = self._context.Process(target=_serve_worker, args=(settings,), daemon=False)
@@ -123,8 +139,18 @@ class Supervisor:
             slot.process = None
             if process.pid is not None:
                 multiprocess.mark_process_dead(process.pid)  # type: ignore[no-untyped-call]
+            if self._stopping:  # Ctrl-C reached it too, or it was asked already: no restart
+                continue
             if now - slot.started_at >= STABLE_AFTER:
-                slot.delay = FIRST_RESTART_DELAY
+                slot.delay, slot.young_deaths = FIRST_RESTART_DELAY, 0
+            else:
+                slot.young_deaths += 1
+            if slot.young_deaths >= GIVE_UP_AFTER:
+                # It cannot start (a bad setting of the environment, a broken dependency):
+                # say so and stop, so that the orchestrator sees the service down.
+                logger.critical("workers_failing", extra={"pid": process.pid})
+                self._failing = self._stopping = True
+                return
             slot.restart_at = now + slot.delay
             logger.error(
                 "worker_died",
@@ -146,7 +172,9 @@ class Supervisor:
         """Ask the workers to drain and exit (the signal handler's doing)."""
         self._stopping = True
 
-    def _stop_all(self) -> None:
+    def _stop_all(self) -> bool:
+        """SIGTERM every worker, and wait for each to drain and exit; kill those still there
+        after `SHUTDOWN_TIMEOUT` and `STOP_MARGIN`. Whether any had to be killed."""
         running = [slot.process for slot in self._slots if slot.process is not None]
         logger.info("workers_stopping", extra={"workers": len(running)})
         for process in running:
@@ -154,18 +182,23 @@ class Supervisor:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(process.pid, signal.SIGTERM)
         deadline = time.monotonic() + self._settings.shutdown_timeout + STOP_MARGIN
+        killed = False
         for process in running:
             process.join(max(0.0, deadline - time.monotonic()))
             if process.is_alive():
                 logger.error("worker_killed", extra={"pid": process.pid})
                 process.kill()
                 process.join()
+                killed = True
+            if process.pid is not None:
+                multiprocess.mark_process_dead(process.pid)  # type: ignore[no-untyped-call]
+        logger.info("workers_stopped")
+        return killed
 
 
 def _serve_worker(settings: Settings) -> None:
     """A worker process's life: the service on a socket of its own, bound to the port the
     parent holds."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent's SIGTERM is the way to stop
     configure_logging(settings.log_level, settings.log_format)
     threading.Thread(target=_stop_with_parent, name="parent watch", daemon=True).start()
     serve(settings, [reuse_port_socket(settings.host, settings.port)])
@@ -193,9 +226,14 @@ def _held_port(settings: Settings) -> Iterator[Settings]:
 
 @contextlib.contextmanager
 def _metrics_directory() -> Iterator[None]:
-    """A fresh directory for the workers' metric files, unless one is set already, and the
-    variable that tells the workers (they inherit the environment) to count into it."""
-    if os.environ.get(MULTIPROCESS_DIRECTORY):
+    """A fresh directory for the workers' metric files, and the variable that tells the
+    workers (they inherit the environment) to count into it. A directory the environment
+    names already is emptied of an earlier run's files: they would count again (a restarted
+    container reuses process ids, and a worker would carry on from a dead one's counts)."""
+    given = os.environ.get(MULTIPROCESS_DIRECTORY)
+    if given:
+        for stale in Path(given).glob("*.db"):
+            stale.unlink()
         yield
         return
     directory = tempfile.mkdtemp(prefix="metrics-")
@@ -228,9 +266,10 @@ def _drain(reader: int) -> None:
             pass
 
 
-def run_workers(settings: Settings) -> None:
-    """Run the workers until SIGTERM or SIGINT; return once every one has exited."""
+def run_workers(settings: Settings) -> int:
+    """Run the workers until SIGTERM or SIGINT; return the exit status once every one has
+    exited."""
     supervisor = Supervisor(settings)
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: supervisor.stop())
-    supervisor.run()
+    return supervisor.run()

@@ -6,6 +6,7 @@ opens it, nor does this token open anything else. The format follows the scraper
 header: OpenMetrics when it asks for it, the classic text format otherwise.
 """
 
+import asyncio
 import secrets
 from typing import TYPE_CHECKING, Annotated
 
@@ -49,7 +50,10 @@ async def metrics(
                 headers={"WWW-Authenticate": "Bearer"},
             )
     encode, content_type = choose_encoder(request.headers.get("accept", ""))
-    return Response(encode(_registry(request)), media_type=content_type)
+    registry = _registry(request)
+    if multiprocess_mode():  # reads every worker's files: off the event loop
+        return Response(await asyncio.to_thread(encode, registry), media_type=content_type)
+    return Response(encode(registry), media_type=content_type)
 
 
 def _registry(request: Request) -> CollectorRegistry:

@@ -608,6 +608,8 @@ class ConnectionManager:
         """
         sent = 0
         for connection in connections:
+            if connection.closing:  # what it would be sent is moot: it is not counted
+                continue
             for message in messages:
                 if not connection.send(message):
                     self._evict_slow_consumer(connection)
