@@ -16,13 +16,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.async_api import Page, Playwright
+from playwright.async_api import Page, Playwright, expect
 
 from .clients import TIMEOUT
 
 SYSTEM_BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 BROWSER_TIMEOUT_MS = 3 * TIMEOUT * 1000
 """How long one step in a page may take: a page's first load on a loaded machine is slow."""
+expect.set_options(timeout=BROWSER_TIMEOUT_MS)
+"""Assertions on a page wait as long as its steps may take (Playwright's own default is 5 s,
+which the demo's five-second refresh of its members, on a loaded machine, can outlast)."""
 
 
 def chromium_executable(playwright: Playwright) -> str:

@@ -143,23 +143,23 @@ class Supervisor:
                 continue
             if now - slot.started_at >= STABLE_AFTER:
                 slot.delay, slot.young_deaths = FIRST_RESTART_DELAY, 0
-            else:
-                slot.young_deaths += 1
-            if slot.young_deaths >= GIVE_UP_AFTER:
-                # It cannot start (a bad setting of the environment, a broken dependency):
-                # say so and stop, so that the orchestrator sees the service down.
-                logger.critical("workers_failing", extra={"pid": process.pid})
-                self._failing = self._stopping = True
-                return
-            slot.restart_at = now + slot.delay
+            slot.young_deaths += now - slot.started_at < STABLE_AFTER
+            giving_up = slot.young_deaths >= GIVE_UP_AFTER
             logger.error(
                 "worker_died",
                 extra={
                     "pid": process.pid,
                     "exit_code": process.exitcode,
-                    "restart_in": round(slot.delay, 1),
+                    "restart_in": None if giving_up else round(slot.delay, 1),
                 },
             )
+            if giving_up:
+                # It cannot stay up (a broken dependency, a resource it cannot get): stop, so
+                # that the orchestrator sees the service down and does something about it.
+                logger.critical("workers_failing", extra={"deaths": slot.young_deaths})
+                self._failing = self._stopping = True
+                return
+            slot.restart_at = now + slot.delay
             slot.delay = min(2 * slot.delay, MAX_RESTART_DELAY)
 
     def _restart_due(self, settings: Settings) -> None:
