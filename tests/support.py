@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from copier import run_copy
+from copier import run_copy, run_update
 from uv import find_uv_bin
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -53,6 +53,26 @@ def render(
     settings: dict[str, Any] = {"defaults": True, "unsafe": True, "quiet": True} | options
     run_copy(str(source), destination, data=dict(answers), **settings)
     return destination
+
+
+def update(project: Path, **options: object) -> None:
+    """`copier update` as a user runs it on a project with a clean tree: the template's
+    defaults for new questions, conflicts inline in the files."""
+    settings: dict[str, Any] = {
+        "defaults": True,
+        "overwrite": True,
+        "unsafe": True,
+        "conflict": "inline",
+        "skip_answered": True,
+        "quiet": True,
+    }
+    run_update(project, **(settings | options))
+
+
+def next_minor(version: str) -> str:
+    """The version after `version` when it adds features: 0.7.0 → 0.8.0."""
+    major, minor, _ = version.split(".")
+    return f"{major}.{int(minor) + 1}.0"
 
 
 def in_ci() -> bool:

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-from copier import run_update
 
 from .option_sets import by_name
 from .support import (
@@ -22,9 +21,11 @@ from .support import (
     build_environment,
     check_succeeds,
     git,
+    next_minor,
     render,
     require_python,
     run,
+    update,
 )
 
 README_LINE = "## Run\n"
@@ -36,11 +37,6 @@ def released_version() -> str:
     match = re.search(r"^## \[(\d+\.\d+\.\d+)\]", (REPO_ROOT / "CHANGELOG.md").read_text(), re.M)
     assert match, "CHANGELOG.md names no released version"
     return match.group(1)
-
-
-def next_minor(version: str) -> str:
-    major, minor, _ = version.split(".")
-    return f"{major}.{int(minor) + 1}.0"
 
 
 @dataclass
@@ -66,15 +62,7 @@ class Scenario:
         git(self.project, "commit", "--quiet", "-m", message)
 
     def update(self) -> None:
-        run_update(
-            self.project,
-            defaults=True,
-            overwrite=True,
-            unsafe=True,
-            conflict="inline",
-            skip_answered=True,
-            quiet=True,
-        )
+        update(self.project)
 
 
 @pytest.fixture

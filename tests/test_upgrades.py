@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 import yaml
-from copier import run_copy, run_recopy, run_update
+from copier import run_copy, run_recopy
 
 from .option_sets import OptionSet, by_name
 from .support import (
@@ -30,9 +30,11 @@ from .support import (
     check_succeeds,
     copy_working_tree,
     git,
+    next_minor,
     require_python,
     run,
     tool_path,
+    update,
 )
 
 UPGRADED_SETS = ("defaults", "auth-jwt-redis")
@@ -44,11 +46,6 @@ def released_versions() -> list[str]:
     """Every version CHANGELOG.md releases, oldest first."""
     changelog = (REPO_ROOT / "CHANGELOG.md").read_text()
     return re.findall(r"^## \[(\d+\.\d+\.\d+)\]", changelog, re.M)[::-1]
-
-
-def next_minor(version: str) -> str:
-    major, minor, _ = version.split(".")
-    return f"{major}.{int(minor) + 1}.0"
 
 
 RELEASES = released_versions()
@@ -191,17 +188,7 @@ def upgrade(history: Path, version: str, option_set: OptionSet, where: Path) -> 
     for edit in USER_EDITS:
         edit.apply(project, option_set.package_name)
     commit(project, "The team's own edits")
-    run_update(
-        project,
-        data=dict(option_set.answers),
-        vcs_ref=f"v{CURRENT}",
-        defaults=True,
-        overwrite=True,
-        unsafe=True,
-        conflict="inline",
-        skip_answered=True,
-        quiet=True,
-    )
+    update(project, data=dict(option_set.answers), vcs_ref=f"v{CURRENT}")
     return project
 
 
