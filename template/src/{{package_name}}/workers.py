@@ -72,6 +72,10 @@ def reuse_port_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+class PortUnavailableError(Exception):
+    """The port cannot be bound: another server holds it, or the host is not this one's."""
+
+
 @dataclass
 class _Slot:
     """One worker's place: its process, and how soon it may be restarted."""
@@ -217,7 +221,10 @@ def _stop_with_parent() -> None:
 @contextlib.contextmanager
 def _held_port(settings: Settings) -> Iterator[Settings]:
     """Bind the port for the parent's lifetime; the settings with the port it got."""
-    held = reuse_port_socket(settings.host, settings.port)
+    try:
+        held = reuse_port_socket(settings.host, settings.port)
+    except OSError as error:  # in use by a server that does not share it, or not this host's
+        raise PortUnavailableError from error
     try:
         yield settings.model_copy(update={"port": held.getsockname()[1]})
     finally:
@@ -272,4 +279,9 @@ def run_workers(settings: Settings) -> int:
     supervisor = Supervisor(settings)
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: supervisor.stop())
-    return supervisor.run()
+    try:
+        return supervisor.run()
+    except PortUnavailableError as error:
+        where = {"host": settings.host, "port": settings.port}
+        logger.critical("port_unavailable", extra={**where, "error": str(error.__cause__)})
+        return 1
