@@ -6,6 +6,6 @@ Prometheus object itself. `route.py` serves the counts in Prometheus' text forma
 an optional bearer token.
 """
 
-from .counters import Metrics, PrometheusMetrics
+from .counters import NO_METRICS, Metrics, PrometheusMetrics
 
-__all__ = ["Metrics", "PrometheusMetrics"]
+__all__ = ["NO_METRICS", "Metrics", "PrometheusMetrics"]

@@ -9,22 +9,20 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar, get_args
+from typing import Any, Protocol, TypeVar
 
 from pydantic import BaseModel
 
 from ..identity import Identity
-from ..metrics import Metrics
+from ..metrics import NO_METRICS, Metrics
 from ..metrics.counters import INVALID
 from .codec import decode, error_message, frame_id
 from .errors import ErrorCode, ProtocolError
 from .history import Position, Recent
-from .models import ServerMessage
+from .models import ServerMessage, wire_type
 from .presence import Presence
 
 logger = logging.getLogger(__name__)
-
-NO_METRICS = Metrics()
 
 
 class Rooms(Protocol):
@@ -95,9 +93,7 @@ class HandlerRegistry:
     @property
     def wire_types(self) -> frozenset[str]:
         """The `type` of every message that has a handler, as clients write it."""
-        return frozenset(
-            get_args(model.model_fields["type"].annotation)[0] for model in self._handlers
-        )
+        return frozenset(wire_type(model) for model in self._handlers)
 
     async def respond(self, text: str, context: HandlerContext) -> ServerMessage | None:
         """Handle one text frame; return the direct reply, if any, with `ref` set.

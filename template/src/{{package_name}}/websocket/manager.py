@@ -35,7 +35,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
 
-from ..metrics import Metrics
+from ..metrics import NO_METRICS, Metrics
 from .backplane import Backplane
 from .codec import encode, error_message
 from .connection import Connection, QueueBound
@@ -71,7 +71,6 @@ from .wire import ClientSocket, Outgoing, ServerTransport, WriteBatcher, wire_fo
 logger = logging.getLogger(__name__)
 
 DEFAULT_LIMITS = Limits()
-NO_METRICS = Metrics()
 FORCE_WINDOW = 0.5
 """Seconds at the end of a drain kept for dropping the connections that would not close."""
 IN_FLIGHT_SHARE = 0.25

@@ -7,7 +7,7 @@ handler in handlers.py and a test. Server messages follow; `event` is one only t
 publishes (`publishing/`): no client can send it.
 """
 
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, ClassVar, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, StringConstraints
 
@@ -359,3 +359,9 @@ class Notice(ServerMessage):
 
     type: Literal["notice"] = "notice"
     payload: NoticePayload
+
+
+def wire_type(model: type[BaseModel]) -> str:
+    """The `type` a message model is written with on the wire (its `Literal`)."""
+    (written,) = get_args(model.model_fields["type"].annotation)
+    return str(written)
