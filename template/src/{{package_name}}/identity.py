@@ -7,6 +7,8 @@ service runs without authentication (the template's `auth=none`).
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from .room_patterns import RoomPatterns
+
 
 @dataclass(frozen=True, slots=True)
 class Identity:
@@ -21,3 +23,7 @@ class Identity:
     claims: Mapping[str, object] = field(default_factory=dict)
     """Every claim of the client's JWT, for handlers that decide by role or tenant; empty
     for static tokens."""
+
+    rooms: RoomPatterns | None = None
+    """The rooms the credential grants (a JWT's `rooms` claim, an `AUTH_TOKENS` entry's
+    `rooms`); None when it names none, and `permissions.py` decides what that means."""

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from ..identity import Identity
 from ..metrics import NO_METRICS, Metrics
 from ..metrics.counters import INVALID
+from ..permissions import RoomPermissions
 from .codec import decode, error_message, frame_id
 from .errors import ErrorCode, ProtocolError
 from .history import Position, Recent
@@ -38,6 +39,7 @@ class Rooms(Protocol):
     ) -> None: ...
     def leave(self, connection_id: str, room: str) -> None: ...
     def is_member(self, connection_id: str, room: str) -> bool: ...
+    def rooms_of(self, connection_id: str) -> frozenset[str]: ...
     async def history(self, room: str, limit: int) -> Recent: ...
     async def presence(self, room: str) -> Presence: ...
     def publish(
@@ -50,14 +52,28 @@ class Rooms(Protocol):
     ) -> asyncio.Future[Position | None]: ...
 
 
-@dataclass(frozen=True, slots=True)
+class CredentialRenewal(Protocol):
+    """Renews a connection's credential in band (`auth/renewal.py`)."""
+
+    async def renew(self, credential: str) -> Identity:
+        """The identity `credential` proves, now the connection's, its expiry moved to the
+        credential's; raises `ProtocolError` and changes nothing if it is refused."""
+        ...
+
+
+@dataclass(slots=True)
 class HandlerContext:
     """What a handler knows about the connection whose frame it handles."""
 
     connection_id: str
     rooms: Rooms
+    permissions: RoomPermissions
+    """The room policy: who may join which room (`permissions.py`)."""
     identity: Identity | None = None
-    """Who the client is, when the service authenticates; None when it does not."""
+    """Who the client is, when the service authenticates; None when it does not. A `refresh`
+    replaces it with what the new credential proves (same subject, new expiry and rooms)."""
+    renewal: CredentialRenewal | None = None
+    """How `refresh` renews the credential, where credentials expire; None elsewhere."""
     metrics: Metrics = NO_METRICS
     """Where the frame is counted, by its message type."""
 

@@ -456,6 +456,11 @@ class ConnectionManager:
     def is_member(self, connection_id: str, room: str) -> bool:
         return connection_id in self._rooms.get(room, ())
 
+    def rooms_of(self, connection_id: str) -> frozenset[str]:
+        """The rooms the connection is in (empty for a connection that is gone)."""
+        connection = self._connections.get(connection_id)
+        return frozenset(connection.rooms) if connection is not None else frozenset()
+
     def members(self, room: str) -> frozenset[str]:
         """The ids of the connections in `room` (empty for a room that does not exist)."""
         return frozenset(self._rooms.get(room, ()))

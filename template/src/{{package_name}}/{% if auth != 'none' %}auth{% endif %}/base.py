@@ -11,6 +11,7 @@ class InvalidCredentialsError(Exception):
 
 
 class Authenticator(Protocol):
-    def authenticate(self, credential: str) -> Identity:
-        """The identity `credential` proves; raises `InvalidCredentialsError` otherwise."""
+    async def authenticate(self, credential: str) -> Identity:
+        """The identity `credential` proves; raises `InvalidCredentialsError` otherwise.
+        Asynchronous because checking may need the network (a key set to fetch)."""
         ...
