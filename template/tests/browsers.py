@@ -174,6 +174,14 @@ class ClientPage:
     async def wait_for_state(self, state: str) -> None:
         await self.page.wait_for_function("(state) => window.client.state === state", arg=state)
 
+    async def wait_for_log(self, name: str, entry: Any) -> None:  # noqa: ANN401 - JSON
+        """Wait until the page's log `name` holds `entry`."""
+        await self.page.wait_for_function(
+            "([name, entry]) => window.log[name].some((each) => JSON.stringify(each) === "
+            "JSON.stringify(entry))",
+            arg=[name, entry],
+        )
+
     async def wait_for_close(self, code: int) -> None:
         """Wait until a connection of the client's has ended with `code`."""
         await self.page.wait_for_function(

@@ -74,11 +74,13 @@ let credential;
 
 /**
  * The credential to connect with: the one given before, unless it expired or the service
- * keeps refusing it.
- * @param {"connect" | "expired" | "refused"} reason
- * @returns {Promise<string>}
+ * keeps refusing it. A pasted credential cannot renew itself, so the demo lets it expire
+ * (an application would fetch a fresh one from its sign-in service for "renew").
+ * @param {"connect" | "expired" | "refused" | "renew"} reason
+ * @returns {Promise<string | null>}
  */
 function askForCredential(reason) {
+  if (reason === "renew") return Promise.resolve(null);
   if (credential !== undefined && reason === "connect") return Promise.resolve(credential);
   if (!(dialog instanceof HTMLDialogElement)) return Promise.reject(new Error("no dialog"));
   const why = element(".credential-why", HTMLElement);
