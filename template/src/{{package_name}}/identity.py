@@ -4,6 +4,7 @@ Handlers receive the `Identity` of the connection whose frame they handle, or No
 service runs without authentication (the template's `auth=none`).
 """
 
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -27,3 +28,10 @@ class Identity:
     rooms: RoomPatterns | None = None
     """The rooms the credential grants (a JWT's `rooms` claim, an `AUTH_TOKENS` entry's
     `rooms`); None when it names none, and `permissions.py` decides what that means."""
+
+    def seconds_left(self) -> float | None:
+        """Seconds until `expires_at` (never fewer than 0), None for credentials that do not
+        expire. Clients schedule renewals by it: it does not depend on their clock."""
+        if self.expires_at is None:
+            return None
+        return max(self.expires_at - time.time(), 0.0)
