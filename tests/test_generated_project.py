@@ -16,7 +16,7 @@ UNRENDERED_JINJA = re.compile(r"(?<!\$)\{\{|\{%|%\}|\{#|#\}")
 """Jinja delimiters; `${{` is GitHub Actions' own expression syntax and is allowed."""
 
 PROJECT_CHECKS = LINT_CHECKS | {
-    "pytest": ["python", "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+    "pytest": ["python", "-m", "pytest", "-q", "-rfE", "-p", "no:cacheprovider"],
 }
 
 

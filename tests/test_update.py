@@ -121,9 +121,8 @@ def test_update_brings_template_changes_and_keeps_user_edits(scenario: Scenario)
 
     python = require_python(by_name("defaults").python_version)
     bin_dir = build_environment(scenario.project, python, scenario.project.parent / "env")
-    result = run(
-        [bin_dir / "python", "-m", "pytest", "-q", "-p", "no:cacheprovider"], scenario.project
-    )
+    command: list[str | Path] = [bin_dir / "python", "-m", "pytest", "-q", "-rfE"]
+    result = run([*command, "-p", "no:cacheprovider"], scenario.project)
     check_succeeds(result)
     assert "passed" in result.stdout
 
